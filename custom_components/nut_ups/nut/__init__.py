@@ -1,0 +1,44 @@
+"""An asyncio client for NUT's upsd network protocol (docs/net-protocol.txt).
+
+Bundled with the nut_ups integration; it has no Home Assistant imports. Typical use::
+
+    client = NUTClient("nas.local")
+    status = await client.get_var("ups", "ups.status")
+    async with client.connect() as conn:
+        names = await conn.list_ups()
+        values = await conn.list_vars("ups")
+"""
+
+from .client import DEFAULT_PORT, DEFAULT_TIMEOUT, NUTClient
+from .connection import NUTConnection
+from .exceptions import (
+    NUTAuthError,
+    NUTConnectionError,
+    NUTDataUnavailableError,
+    NUTError,
+    NUTInvalidArgumentError,
+    NUTProtocolError,
+    NUTResponseError,
+    NUTTimeoutError,
+    NUTTLSError,
+    NUTUnknownUPSError,
+)
+from .tls import TLSMode
+
+__all__ = [
+    "DEFAULT_PORT",
+    "DEFAULT_TIMEOUT",
+    "NUTAuthError",
+    "NUTClient",
+    "NUTConnection",
+    "NUTConnectionError",
+    "NUTDataUnavailableError",
+    "NUTError",
+    "NUTInvalidArgumentError",
+    "NUTProtocolError",
+    "NUTResponseError",
+    "NUTTLSError",
+    "NUTTimeoutError",
+    "NUTUnknownUPSError",
+    "TLSMode",
+]

@@ -1,0 +1,164 @@
+"""Byte channels under a NUT connection: a non-blocking TCP socket, and TLS over it.
+
+Both use the event loop's ``sock_*`` calls directly: measured on loopback, this costs about 40 %
+less CPU per poll than asyncio transports (benchmarks/bench_client.py). TLS after STARTTLS runs
+``ssl.SSLObject`` over memory BIOs on the same socket. ``close()`` releases the descriptor at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import socket
+import ssl
+
+_RECV_SIZE = 65536
+
+
+def ip_family(host: str) -> socket.AddressFamily | None:
+    """Return the address family of an IP address literal, or None for a host name."""
+    try:
+        version = ipaddress.ip_address(host).version
+    except ValueError:
+        return None
+    return socket.AF_INET6 if version == 6 else socket.AF_INET
+
+
+class SocketChannel:
+    """A connected non-blocking TCP socket."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        """Wrap a connected non-blocking socket (see :meth:`connect`)."""
+        self._sock = sock
+        self._loop = asyncio.get_running_loop()
+
+    @classmethod
+    async def connect(
+        cls, host: str, port: int, family: socket.AddressFamily | None = None
+    ) -> SocketChannel:
+        """Connect to ``host:port``, trying each address a host name resolves to in turn.
+
+        Args:
+            host: an IP address or a host name.
+            port: TCP port.
+            family: the address family when ``host`` is an IP address (see
+                :func:`ip_family`); None resolves ``host`` in the executor.
+
+        Raises:
+            OSError: no address accepted the connection (the last address's error), or the host
+                name does not resolve (``socket.gaierror``).
+        """
+        loop = asyncio.get_running_loop()
+        if family is not None:
+            addresses: list[tuple[socket.AddressFamily, tuple[str, int]]] = [(family, (host, port))]
+        else:  # a host name: resolve it in the executor, never on the loop
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            addresses = [(info[0], (str(info[4][0]), int(info[4][1]))) for info in infos]
+        error: OSError = OSError(f"{host} has no address")
+        for address_family, address in addresses:
+            sock = socket.socket(address_family, socket.SOCK_STREAM)
+            try:
+                sock.setblocking(False)
+                await loop.sock_connect(sock, address)
+            except OSError as err:
+                sock.close()
+                error = err
+                continue
+            except BaseException:
+                sock.close()
+                raise
+            return cls(sock)
+        raise error
+
+    async def recv(self) -> bytes:
+        """Return the next received bytes; ``b""`` when the server closed the connection."""
+        return await self._loop.sock_recv(self._sock, _RECV_SIZE)
+
+    async def send(self, data: bytes) -> None:
+        """Send all of ``data``."""
+        await self._loop.sock_sendall(self._sock, data)
+
+    def send_nowait(self, data: bytes) -> None:
+        """Send what the socket takes now without waiting; errors are ignored (best effort)."""
+        with contextlib.suppress(OSError):
+            self._sock.send(data)
+
+    def close(self) -> None:
+        """Close the socket; the descriptor is released at once."""
+        self._sock.close()
+
+
+class TLSChannel:
+    """TLS (after STARTTLS) over a :class:`SocketChannel`, with ``ssl.SSLObject`` memory BIOs."""
+
+    def __init__(self, raw: SocketChannel, context: ssl.SSLContext, server_hostname: str) -> None:
+        """Prepare TLS over ``raw``; call :meth:`handshake` before anything else."""
+        self._raw = raw
+        self._incoming = ssl.MemoryBIO()
+        self._outgoing = ssl.MemoryBIO()
+        self._tls = context.wrap_bio(
+            self._incoming, self._outgoing, server_hostname=server_hostname
+        )
+
+    async def handshake(self) -> None:
+        """Run the TLS handshake, verifying the certificate as the context says.
+
+        Raises:
+            ssl.SSLError: handshake or certificate failure; ConnectionError: closed meanwhile.
+        """
+        while True:
+            try:
+                self._tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                await self._flush()
+                await self._pull()
+        await self._flush()
+
+    async def _flush(self) -> None:
+        if pending := self._outgoing.read():
+            await self._raw.send(pending)
+
+    async def _pull(self) -> None:
+        data = await self._raw.recv()
+        if not data:
+            raise ConnectionResetError("connection closed during the TLS handshake")
+        self._incoming.write(data)
+
+    async def recv(self) -> bytes:
+        """Return the next decrypted bytes; ``b""`` when the server closed the connection."""
+        while True:
+            try:
+                data = self._tls.read(_RECV_SIZE)
+            except ssl.SSLWantReadError:
+                await self._flush()
+                raw = await self._raw.recv()
+                if not raw:
+                    return b""
+                self._incoming.write(raw)
+            except ssl.SSLZeroReturnError:
+                return b""
+            else:
+                await self._flush()
+                return data
+
+    async def send(self, data: bytes) -> None:
+        """Encrypt and send all of ``data``."""
+        self._tls.write(data)
+        await self._flush()
+
+    def send_nowait(self, data: bytes) -> None:
+        """Encrypt and send ``data`` without waiting (best effort)."""
+        try:
+            self._tls.write(data)
+        except ssl.SSLError:
+            return
+        self._raw.send_nowait(self._outgoing.read())
+
+    def close(self) -> None:
+        """Close the underlying socket at once (no TLS close_notify exchange)."""
+        self._raw.close()
+
+
+type Channel = SocketChannel | TLSChannel

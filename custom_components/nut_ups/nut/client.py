@@ -1,0 +1,154 @@
+"""NUTClient: the settings of one upsd server, and one-shot commands over short-lived connections.
+
+A fresh connection per poll is both simpler and faster than a persistent one: upsd drops clients
+idle for 60 s, and a reused connection stalls on delayed ACKs (measured in ../shared/NUT-NOTES.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+import ssl
+
+from .channel import ip_family
+from .connection import NUTConnection, timeout_error
+from .exceptions import NUTInvalidArgumentError
+from .tls import TLSMode
+
+DEFAULT_PORT = 3493
+DEFAULT_TIMEOUT = 5.0
+
+
+class NUTClient:
+    """Talks to one upsd; every call opens its own connection and always closes it.
+
+    Args:
+        host: host name or IP address of upsd.
+        port: TCP port, 3493 by default.
+        username, password: NUT credentials from upsd.users; only SET VAR and INSTCMD need them.
+        timeout: seconds that one operation may take as a whole: connect, send and the complete
+            reply. A server that drips bytes cannot stretch it.
+        tls: STARTTLS mode (:class:`TLSMode`).
+        ssl_context: context for STARTTLS; by default ``ssl.create_default_context()``, which
+            verifies the certificate against the system CAs and ``host`` (creating it reads files:
+            pass one made outside the event loop).
+
+    Raises:
+        NUTInvalidArgumentError: a non-positive timeout or an invalid port.
+
+    Every command of :class:`~.connection.NUTConnection` exists here as a one-shot twin.
+
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int = DEFAULT_PORT,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        tls: TLSMode = TLSMode.OFF,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        """Store the settings; nothing is connected until a command or ``connect()``."""
+        if not 0 < port < 65536:
+            raise NUTInvalidArgumentError(f"invalid port {port}")
+        if not timeout > 0:
+            raise NUTInvalidArgumentError(f"timeout must be positive, not {timeout}")
+        self.host = host
+        self.family = ip_family(host)
+        self.port = port
+        self.username = username
+        self.password = password
+        self.timeout = timeout
+        self.tls = tls
+        self.ssl_context = ssl_context
+
+    def __repr__(self) -> str:
+        """Describe the client without its credentials."""
+        return f"NUTClient({self.host!r}, {self.port}, tls={self.tls.value})"
+
+    def connect(self) -> NUTConnection:
+        """Return a connection to use as ``async with client.connect() as conn:``."""
+        return NUTConnection(self)
+
+    async def _once[T](self, call: Callable[[NUTConnection], Awaitable[T]]) -> T:
+        """Connect, run ``call``, LOGOUT and close; all within one ``timeout``."""
+        try:
+            async with asyncio.timeout(self.timeout), NUTConnection(self, one_shot=True) as conn:
+                return await call(conn)
+        except TimeoutError as err:
+            raise timeout_error(self) from err
+
+    async def list_ups(self) -> dict[str, str]:
+        """One-shot :meth:`NUTConnection.list_ups`."""
+        return await self._once(lambda c: c.list_ups())
+
+    async def list_vars(self, ups: str) -> dict[str, str]:
+        """One-shot :meth:`NUTConnection.list_vars`."""
+        return await self._once(lambda c: c.list_vars(ups))
+
+    async def list_rw(self, ups: str) -> dict[str, str]:
+        """One-shot :meth:`NUTConnection.list_rw`."""
+        return await self._once(lambda c: c.list_rw(ups))
+
+    async def list_commands(self, ups: str) -> set[str]:
+        """One-shot :meth:`NUTConnection.list_commands`."""
+        return await self._once(lambda c: c.list_commands(ups))
+
+    async def list_enum(self, ups: str, var: str) -> list[str]:
+        """One-shot :meth:`NUTConnection.list_enum`."""
+        return await self._once(lambda c: c.list_enum(ups, var))
+
+    async def list_range(self, ups: str, var: str) -> list[tuple[str, str]]:
+        """One-shot :meth:`NUTConnection.list_range`."""
+        return await self._once(lambda c: c.list_range(ups, var))
+
+    async def list_clients(self, ups: str) -> list[str]:
+        """One-shot :meth:`NUTConnection.list_clients`."""
+        return await self._once(lambda c: c.list_clients(ups))
+
+    async def get_var(self, ups: str, var: str) -> str:
+        """One-shot :meth:`NUTConnection.get_var`."""
+        return await self._once(lambda c: c.get_var(ups, var))
+
+    async def get_ups_description(self, ups: str) -> str:
+        """One-shot :meth:`NUTConnection.get_ups_description`."""
+        return await self._once(lambda c: c.get_ups_description(ups))
+
+    async def get_var_description(self, ups: str, var: str) -> str:
+        """One-shot :meth:`NUTConnection.get_var_description`."""
+        return await self._once(lambda c: c.get_var_description(ups, var))
+
+    async def get_command_description(self, ups: str, cmd: str) -> str:
+        """One-shot :meth:`NUTConnection.get_command_description`."""
+        return await self._once(lambda c: c.get_command_description(ups, cmd))
+
+    async def get_type(self, ups: str, var: str) -> list[str]:
+        """One-shot :meth:`NUTConnection.get_type`."""
+        return await self._once(lambda c: c.get_type(ups, var))
+
+    async def get_num_logins(self, ups: str) -> int:
+        """One-shot :meth:`NUTConnection.get_num_logins`."""
+        return await self._once(lambda c: c.get_num_logins(ups))
+
+    async def set_var(self, ups: str, var: str, value: str) -> None:
+        """One-shot :meth:`NUTConnection.set_var`."""
+        await self._once(lambda c: c.set_var(ups, var, value))
+
+    async def run_command(self, ups: str, cmd: str, value: str | None = None) -> None:
+        """One-shot :meth:`NUTConnection.run_command`."""
+        await self._once(lambda c: c.run_command(ups, cmd, value))
+
+    async def check_credentials(self, ups: str) -> None:
+        """One-shot :meth:`NUTConnection.check_credentials`."""
+        await self._once(lambda c: c.check_credentials(ups))
+
+    async def server_version(self) -> str:
+        """One-shot :meth:`NUTConnection.server_version`."""
+        return await self._once(lambda c: c.server_version())
+
+    async def protocol_version(self) -> str:
+        """One-shot :meth:`NUTConnection.protocol_version`."""
+        return await self._once(lambda c: c.protocol_version())

@@ -1,0 +1,182 @@
+"""The client against a real upsd running dummy-ups (tests/support/upsd.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+
+import pytest
+import pytest_socket
+
+from custom_components.nut_ups.nut import (
+    NUTAuthError,
+    NUTClient,
+    NUTDataUnavailableError,
+    NUTInvalidArgumentError,
+    NUTResponseError,
+    NUTTLSError,
+    NUTUnknownUPSError,
+    TLSMode,
+)
+from tests.conftest import UpsdFactory
+from tests.support.upsd import MONITOR_PASSWORD, MONITOR_USER, Upsd, fixture_path
+
+
+def client_for(server: Upsd, **kwargs: object) -> NUTClient:
+    return NUTClient(server.host, server.port, **kwargs)  # type: ignore[arg-type]
+
+
+def admin_for(server: Upsd) -> NUTClient:
+    return client_for(server, username=server.username, password=server.password)
+
+
+async def test_list_ups_and_vars(upsd: Upsd) -> None:
+    client = client_for(upsd)
+    assert await client.list_ups() == {"test": "Test UPS test"}
+    values = await client.list_vars("test")
+    assert values["ups.status"] == "OL"
+    assert values["battery.charge"] == "100"
+    assert values["device.model"] == "Smart-UPS 1500"
+    # `"`, `\` and `#` arrive escaped on the wire and leave the client unescaped.
+    assert values["ups.id"] == 'Rack "A" \\ shelf #2'
+    assert len(values) >= 40
+
+
+async def test_one_connection_many_commands(upsd: Upsd) -> None:
+    async with client_for(upsd).connect() as conn:
+        assert await conn.get_var("test", "ups.id") == 'Rack "A" \\ shelf #2'
+        assert await conn.get_var("test", "battery.runtime") == "3900"
+        assert await conn.get_ups_description("test") == "Test UPS test"
+        kind, string = await conn.get_type("test", "ups.id")
+        assert kind == "RW" and string.startswith("STRING:")
+        assert await conn.get_num_logins("test") == 0
+        assert (await conn.server_version()).startswith("Network UPS Tools upsd 2.8")
+        assert await conn.protocol_version() == "1.3"
+        rw = await conn.list_rw("test")
+        assert rw["ups.status"] == "OL"
+        commands = await conn.list_commands("test")
+        assert "driver.reload" in commands
+        description = await conn.get_command_description("test", "driver.reload")
+        assert "reload" in description.lower()
+        assert await conn.get_var_description("test", "battery.charge")
+        assert await conn.list_enum("test", "ups.status") == []
+        assert await conn.list_range("test", "battery.charge") == []
+        assert await conn.list_clients("test") == []
+
+
+async def test_get_var_missing(upsd: Upsd) -> None:
+    with pytest.raises(NUTResponseError) as err:
+        await client_for(upsd).get_var("test", "no.such.var")
+    assert err.value.code == "VAR-NOT-SUPPORTED"
+
+
+async def test_unknown_ups(upsd: Upsd) -> None:
+    with pytest.raises(NUTUnknownUPSError):
+        await client_for(upsd).list_vars("nope")
+
+
+async def test_set_var_and_instcmd_as_admin(upsd: Upsd) -> None:
+    client = admin_for(upsd)
+    # upsd forwards SET values to the driver without escaping '"', so keep them out here;
+    # test_faults checks the bytes we send for such values.
+    await client.set_var("test", "ups.id", "new id 3")
+    assert await client.get_var("test", "ups.id") == "new id 3"
+    await client.run_command("test", "driver.reload")
+    await client.check_credentials("test")
+
+
+async def test_access_denied(upsd: Upsd) -> None:
+    wrong = client_for(upsd, username=upsd.username, password="wrong")
+    with pytest.raises(NUTAuthError) as err:
+        await wrong.set_var("test", "ups.id", "x")
+    assert err.value.code == "ACCESS-DENIED"
+    with pytest.raises(NUTAuthError):
+        await wrong.check_credentials("test")
+    # A valid user without SET rights (Synology's monuser) is refused the same way.
+    with pytest.raises(NUTAuthError):
+        await client_for(upsd, username=MONITOR_USER, password=MONITOR_PASSWORD).check_credentials(
+            "test"
+        )
+    # No credentials at all.
+    with pytest.raises(NUTAuthError) as err:
+        await client_for(upsd).run_command("test", "driver.reload")
+    assert err.value.code == "USERNAME-REQUIRED"
+
+
+async def test_check_credentials_unknown_ups(upsd: Upsd) -> None:
+    with pytest.raises(NUTUnknownUPSError):
+        await admin_for(upsd).check_credentials("nope")
+
+
+async def test_refuses_bad_arguments_before_sending(upsd: Upsd) -> None:
+    client = client_for(upsd)
+    for bad in ("a\nb", "a\rb", "a\0b", "é", "x" * 256):
+        with pytest.raises(NUTInvalidArgumentError):
+            await client.get_var("test", bad)
+    # The connection pool is not poisoned: the next call works.
+    assert await client.get_var("test", "ups.status") == "OL"
+
+
+async def test_long_description_glued_line(upsd_factory: UpsdFactory) -> None:
+    """upsd cuts a reply at 512 bytes and glues END LIST onto it: the list must still end."""
+    dev = fixture_path("smart-ups.dev")
+    server = upsd_factory({"long": dev, "short": dev}, descriptions={"long": "d" * 700})
+    client = client_for(server)
+    async with client.connect() as conn:
+        names = await conn.list_ups()
+        assert set(names) == {"long", "short"}
+        assert names["long"].startswith("ddd") and len(names["long"]) < 700
+        # The next reply on the same connection is intact.
+        assert await conn.get_var("short", "ups.status") == "OL"
+
+
+@pytest.fixture
+def _allow_ipv6_loopback() -> None:
+    """Let the test reach ::1 too (pytest-homeassistant allows 127.0.0.1 only)."""
+    pytest_socket.socket_allow_hosts(["127.0.0.1", "::1"], allow_unix_socket=True)
+
+
+@pytest.mark.usefixtures("_allow_ipv6_loopback")
+async def test_host_name_is_resolved(upsd: Upsd) -> None:
+    """'localhost' may resolve to ::1 first; upsd listens on 127.0.0.1 only: the next one works."""
+    assert (await NUTClient("localhost", upsd.port).list_ups()) == {"test": "Test UPS test"}
+
+
+async def test_tls_try_falls_back_without_certificate(upsd: Upsd) -> None:
+    client = client_for(upsd, tls=TLSMode.TRY)
+    assert (await client.list_vars("test"))["ups.status"] == "OL"
+
+
+async def test_tls_require_fails_without_certificate(upsd: Upsd) -> None:
+    with pytest.raises(NUTTLSError, match="FEATURE-NOT-CONFIGURED"):
+        await client_for(upsd, tls=TLSMode.REQUIRE).list_vars("test")
+
+
+async def test_status_change_seen(upsd: Upsd) -> None:
+    client = client_for(upsd)
+    await upsd.set_var("ups.status", "OB DISCHRG")
+    assert await client.get_var("test", "ups.status") == "OB DISCHRG"
+
+
+@pytest.mark.slow
+async def test_data_stale_when_driver_stops(upsd_factory: UpsdFactory) -> None:
+    server = upsd_factory(fixture_path("smart-ups.dev"), maxage=3)
+    client = client_for(server)
+    driver = server.drivers["test"]
+    driver.send_signal(signal.SIGSTOP)
+    try:
+        deadline = time.monotonic() + 30
+        error: NUTDataUnavailableError | None = None
+        while error is None:
+            try:
+                await client.get_var("test", "ups.status")
+            except NUTDataUnavailableError as err:
+                error = err
+            assert time.monotonic() < deadline, "upsd never reported stale data"
+            await asyncio.sleep(0.5)
+        assert error.code in {"DATA-STALE", "DRIVER-NOT-CONNECTED"}
+        # LIST UPS still works while the data is stale.
+        assert "test" in await client.list_ups()
+    finally:
+        driver.send_signal(signal.SIGCONT)
