@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+from pathlib import Path
+import socket
 import time
 
 import pytest
 
 from custom_components.nut_ups.nut import (
     NUTClient,
+    NUTConnection,
     NUTConnectionError,
     NUTError,
     NUTInvalidArgumentError,
@@ -17,9 +21,12 @@ from custom_components.nut_ups.nut import (
     NUTResponseError,
     NUTTimeoutError,
     NUTTLSError,
+    TLSMode,
 )
 from custom_components.nut_ups.nut.connection import MAX_LIST_ITEMS
+from custom_components.nut_ups.nut.protocol import MAX_LINE
 from tests.support.fake_nut import closes_after, fake_server, replies, silent
+from tests.support.tls import make_nss_server_cert
 from tests.support.upsd import free_port
 
 
@@ -139,6 +146,7 @@ async def test_malformed_item_and_unknown_error() -> None:
         b"GET NUMLOGINS": b"NUMLOGINS ups many\n",
         b"GET UPSDESC": b'UPSDESC ups "a" "b"\n',
         b"SET VAR": b"WHAT\n",
+        b"USERNAME": b"NO\n",
     }
     async with fake_server(replies(script)) as port:
         client = NUTClient("127.0.0.1", port)
@@ -156,6 +164,8 @@ async def test_malformed_item_and_unknown_error() -> None:
             await client.get_ups_description("ups")
         with pytest.raises(NUTProtocolError):
             await client.set_var("ups", "x", "1")
+        with pytest.raises(NUTProtocolError, match="USERNAME"):
+            await NUTClient("127.0.0.1", port, username="u").server_version()
 
 
 async def test_broken_connection_cannot_be_reused() -> None:
@@ -278,3 +288,109 @@ async def test_no_descriptor_leak_after_1000_failing_operations() -> None:
                 failures += 1
         assert failures == 1000
         assert await fds_back_to(before) == before
+
+
+async def test_check_credentials_on_odd_replies() -> None:
+    async with fake_server(replies({b"SET VAR": b"OK\n"})) as port:
+        with pytest.raises(NUTProtocolError, match="does not exist"):
+            await NUTClient("127.0.0.1", port).check_credentials("ups")
+    async with fake_server(replies({b"SET VAR": b"ERR READONLY\n"})) as port:
+        with pytest.raises(NUTResponseError) as err:
+            await NUTClient("127.0.0.1", port).check_credentials("ups")
+        assert err.value.code == "READONLY"
+
+
+async def test_line_cut_before_its_value() -> None:
+    """A line cut at 512 bytes inside the variable name: the value is empty, the list ends."""
+    cut = b"VAR ups " + b"v" * (MAX_LINE - 8)
+    data = b"BEGIN LIST VAR ups\n" + cut + b"END LIST VAR ups\n"
+    async with fake_server(replies({b"LIST VAR": data})) as port:
+        values = await NUTClient("127.0.0.1", port).list_vars("ups")
+    assert values == {"v" * (MAX_LINE - 8): ""}
+
+
+async def test_one_shot_connection_carries_one_command() -> None:
+    async with fake_server(replies({b"VER": b"v\n"})) as port:
+        client = NUTClient("127.0.0.1", port)
+        async with NUTConnection(client, one_shot=True) as conn:
+            assert await conn.server_version() == "v"
+            with pytest.raises(NUTConnectionError, match="single command"):
+                await conn.server_version()
+
+
+async def test_cancelled_poll_closes_its_socket() -> None:
+    """Home Assistant cancels polls on unload: the socket must close, nothing may linger."""
+    async with fake_server(silent) as port:
+        before = open_fds()
+        task = asyncio.create_task(NUTClient("127.0.0.1", port).list_vars("ups"))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await fds_back_to(before) == before
+
+
+async def test_connect_that_never_completes() -> None:
+    """A listener whose backlog is full drops SYNs: connect() hangs until the deadline."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        fillers = []
+        for _ in range(4):  # fill the accept queue
+            filler = socket.socket()
+            filler.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                filler.connect(("127.0.0.1", port))
+            fillers.append(filler)
+        try:
+            before = open_fds()
+            start = time.monotonic()
+            with pytest.raises(NUTTimeoutError):
+                await NUTClient("127.0.0.1", port, timeout=0.3).list_ups()
+            assert time.monotonic() - start < 1.0
+            assert await fds_back_to(before) == before
+        finally:
+            for filler in fillers:
+                filler.close()
+
+
+async def test_server_closes_after_ok_starttls() -> None:
+    async with fake_server(closes_after(b"OK STARTTLS\n")) as port:
+        with pytest.raises(NUTConnectionError, match="TLS handshake"):
+            await NUTClient("127.0.0.1", port, tls=TLSMode.REQUIRE).list_ups()
+
+
+@pytest.mark.parametrize("close_notify", [True, False])
+async def test_tls_server_closing_mid_list(tmp_path: Path, close_notify: bool) -> None:
+    """Over TLS, a server that closes mid-list (with close_notify or without) ends cleanly."""
+    ca = make_nss_server_cert(tmp_path)
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readline()
+        writer.write(b"OK STARTTLS\n")
+        await writer.drain()
+        await writer.start_tls(ca.server_context())
+        await reader.readline()
+        writer.write(b'BEGIN LIST VAR ups\nVAR ups a "1"\n')
+        await writer.drain()
+        if close_notify:
+            writer.close()
+        else:  # drop TCP under TLS: no close_notify
+            sock = writer.transport.get_extra_info("socket")
+            sock.shutdown(socket.SHUT_WR)
+            await reader.read()
+
+    async with fake_server(handler) as port:
+        client = NUTClient("127.0.0.1", port, tls=TLSMode.REQUIRE, ssl_context=ca.context())
+        with pytest.raises(NUTConnectionError, match="closed by the server"):
+            await client.list_vars("ups")
+
+
+async def test_timeout_on_a_long_lived_connection() -> None:
+    async with (
+        fake_server(silent) as port,
+        NUTClient("127.0.0.1", port, timeout=0.2).connect() as conn,
+    ):
+        with pytest.raises(NUTTimeoutError):
+            await conn.list_vars("ups")

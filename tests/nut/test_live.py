@@ -7,7 +7,6 @@ import signal
 import time
 
 import pytest
-import pytest_socket
 
 from custom_components.nut_ups.nut import (
     NUTAuthError,
@@ -131,12 +130,6 @@ async def test_long_description_glued_line(upsd_factory: UpsdFactory) -> None:
         assert await conn.get_var("short", "ups.status") == "OL"
 
 
-@pytest.fixture
-def _allow_ipv6_loopback() -> None:
-    """Let the test reach ::1 too (pytest-homeassistant allows 127.0.0.1 only)."""
-    pytest_socket.socket_allow_hosts(["127.0.0.1", "::1"], allow_unix_socket=True)
-
-
 @pytest.mark.usefixtures("_allow_ipv6_loopback")
 async def test_host_name_is_resolved(upsd: Upsd) -> None:
     """'localhost' may resolve to ::1 first; upsd listens on 127.0.0.1 only: the next one works."""
@@ -180,3 +173,20 @@ async def test_data_stale_when_driver_stops(upsd_factory: UpsdFactory) -> None:
         assert "test" in await client.list_ups()
     finally:
         driver.send_signal(signal.SIGCONT)
+
+
+async def test_every_one_shot_twin(upsd: Upsd) -> None:
+    """Each connection method has a one-shot twin on the client that gives the same answer."""
+    client = client_for(upsd)
+    assert (await client.list_rw("test"))["ups.status"] == "OL"
+    assert "driver.reload" in await client.list_commands("test")
+    assert await client.list_enum("test", "ups.status") == []
+    assert await client.list_range("test", "battery.charge") == []
+    assert await client.list_clients("test") == []
+    assert await client.get_ups_description("test") == "Test UPS test"
+    assert await client.get_var_description("test", "battery.charge")
+    assert await client.get_command_description("test", "driver.reload")
+    assert (await client.get_type("test", "ups.status"))[0] == "RW"
+    assert await client.get_num_logins("test") == 0
+    assert (await client.server_version()).startswith("Network UPS Tools")
+    assert await client.protocol_version() == "1.3"

@@ -93,6 +93,7 @@ class Upsd:
     password: str = ADMIN_PASSWORD
     maxage: int | None = None
     extra_users: str = ""
+    extra_conf: str = ""
     descriptions: Mapping[str, str] = field(default_factory=dict)
     tmpdir: Path = field(init=False)
     drivers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict, init=False)
@@ -129,6 +130,7 @@ class Upsd:
         upsd_conf = f"LISTEN 127.0.0.1 {self.port}\n"
         if self.maxage is not None:
             upsd_conf += f"MAXAGE {self.maxage}\n"
+        upsd_conf += self.extra_conf
         (self.tmpdir / "upsd.conf").write_text(upsd_conf)
         users = self.tmpdir / "upsd.users"
         users.write_text(

@@ -126,6 +126,11 @@ class TLSChannel:
             raise ConnectionResetError("connection closed during the TLS handshake")
         self._incoming.write(data)
 
+    @property
+    def version(self) -> str | None:
+        """The negotiated TLS version, e.g. ``"TLSv1.3"``."""
+        return self._tls.version()
+
     async def recv(self) -> bytes:
         """Return the next decrypted bytes; ``b""`` when the server closed the connection."""
         while True:
@@ -137,9 +142,7 @@ class TLSChannel:
                 if not raw:
                     return b""
                 self._incoming.write(raw)
-            except ssl.SSLZeroReturnError:
-                return b""
-            else:
+            else:  # b"" after the server's close_notify
                 await self._flush()
                 return data
 
@@ -150,10 +153,8 @@ class TLSChannel:
 
     def send_nowait(self, data: bytes) -> None:
         """Encrypt and send ``data`` without waiting (best effort)."""
-        try:
+        with contextlib.suppress(ssl.SSLError):
             self._tls.write(data)
-        except ssl.SSLError:
-            return
         self._raw.send_nowait(self._outgoing.read())
 
     def close(self) -> None:

@@ -89,6 +89,12 @@ class NUTConnection:
         else:
             self._abort()
 
+    @property
+    def tls_version(self) -> str | None:
+        """The TLS version negotiated by STARTTLS (``"TLSv1.3"``), or None for plain text."""
+        channel = self._channel
+        return channel.version if isinstance(channel, TLSChannel) else None
+
     def close(self) -> None:
         """Send LOGOUT (unless already sent; without waiting for its reply) and close the socket."""
         channel = self._channel
