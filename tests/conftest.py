@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from unittest.mock import PropertyMock, patch
 
 import pytest
 
@@ -42,3 +43,24 @@ def upsd_factory(socket_enabled: None) -> Iterator[UpsdFactory]:
 def upsd(upsd_factory: UpsdFactory) -> Upsd:
     """A real upsd serving the UPS ``test`` from tests/fixtures/smart-ups.dev."""
     return upsd_factory(fixture_path("smart-ups.dev"))
+
+
+@pytest.fixture(autouse=True)
+def _sockets(socket_enabled: None) -> None:
+    """Allow sockets: every test here talks to servers on 127.0.0.1 (the only allowed host)."""
+
+
+@pytest.fixture(autouse=True)
+def _custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load custom_components/nut_ups in every test."""
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Enable every entity, the disabled-by-default diagnostic ones included (as HA core's)."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield

@@ -1,12 +1,7 @@
-"""The client tests open real sockets on 127.0.0.1."""
+"""Fixtures of the client tests."""
 
 import pytest
 import pytest_socket
-
-
-@pytest.fixture(autouse=True)
-def _sockets(socket_enabled: None) -> None:
-    """Allow sockets (pytest-homeassistant-custom-component blocks them by default)."""
 
 
 @pytest.fixture

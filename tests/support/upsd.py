@@ -141,6 +141,7 @@ class Upsd:
         users.chmod(0o600)
         for name in self.devices:
             self.start_driver(name)
+        self._wait_for_driver_sockets()
         self.start_server()
         if wait:
             self.wait_ready()
@@ -153,6 +154,24 @@ class Upsd:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+
+    def _wait_for_driver_sockets(self, timeout: float = 20.0) -> None:
+        """Wait until every driver has created its socket, so upsd finds them all at start.
+
+        upsd only retries a driver it could not reach every so often; starting it before the
+        drivers are ready costs tens of seconds with many drivers.
+        """
+        state = self.tmpdir / "state"
+        deadline = time.monotonic() + timeout
+        pending = {f"dummy-ups-{name}" for name in self.devices}
+        while pending:
+            pending = {sock for sock in pending if not (state / sock).exists()}
+            dead = [name for name, proc in self.drivers.items() if proc.poll() is not None]
+            if dead:
+                raise RuntimeError(f"dummy-ups exited for {dead}")
+            if pending and time.monotonic() > deadline:
+                raise RuntimeError(f"drivers without a socket after {timeout} s: {sorted(pending)}")
+            time.sleep(0.02)
 
     def start_server(self) -> None:
         """Start (or restart) upsd in the foreground and wait until it accepts connections."""
@@ -172,6 +191,17 @@ class Upsd:
                 time.sleep(0.02)
             else:
                 return
+
+    def replace_device(self, name: str, dev: Path) -> None:
+        """Restart the driver of ``name`` on another device file, as after a driver reconnect."""
+        _stop(self.drivers[name])
+        shutil.copyfile(dev, self.tmpdir / f"{name}{dev.suffix}")
+        self.start_driver(name)
+        deadline = time.monotonic() + 20
+        while self.command(f"GET VAR {name} driver.name").startswith("ERR"):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"driver of {name} did not come back")
+            time.sleep(0.05)
 
     def stop_server(self) -> None:
         """Stop upsd (the drivers keep running)."""
@@ -215,16 +245,30 @@ class Upsd:
     def set_var_sync(
         self, name: str, value: str, ups: str | None = None, wait: bool = True
     ) -> None:
-        """SET VAR as the admin user, and wait until upsd shows the new value."""
+        """SET VAR as the admin user, and wait until upsd shows the new value.
+
+        dummy-ups 2.8.5 adds CHRG/DISCHRG to ``ups.status`` from the trend of battery.charge,
+        so for ``ups.status`` the wait ends once every requested token shows.
+        """
         ups = ups or self.ups
         reply = self.command(f"SET VAR {ups} {name} {quote(value)}", login=True)
         if not reply.startswith("OK"):
             raise RuntimeError(f"SET VAR {name} failed: {reply}")
         deadline = time.monotonic() + 10
-        while wait and self.command(f"GET VAR {ups} {name}") != f"VAR {ups} {name} {quote(value)}":
+        while wait and not self._shows(ups, name, value):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{name} did not become {value!r}")
             time.sleep(0.02)
+
+    def _shows(self, ups: str, name: str, value: str) -> bool:
+        reply = self.command(f"GET VAR {ups} {name}")
+        prefix = f"VAR {ups} {name} "
+        if not reply.startswith(prefix):
+            return False
+        shown = reply.removeprefix(prefix)
+        if name == "ups.status":
+            return set(value.split()) <= set(shown.strip('"').split())
+        return shown == quote(value)
 
     async def set_var(self, name: str, value: str, ups: str | None = None) -> None:
         """Async :meth:`set_var_sync`, run in a thread so the event loop never blocks."""
@@ -240,24 +284,26 @@ class Upsd:
     def stop(self) -> list[int]:
         """Stop upsd and every driver by PID; return the PIDs that would not stop."""
         self.stop_server()
-        for proc in self.drivers.values():
-            _stop(proc)
+        _stop(*self.drivers.values())  # all at once: dummy-ups takes ~2 s to exit
         left = self.pids()
         shutil.rmtree(self.tmpdir, ignore_errors=True)
         return left
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        proc.send_signal(signal.SIGCONT)  # a driver a test paused with SIGSTOP
-        proc.terminate()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
+def _stop(*procs: subprocess.Popen[bytes]) -> None:
+    """Stop processes by PID: SIGTERM to all, then wait for each; SIGKILL after 10 s."""
+    running = [proc for proc in procs if proc.poll() is None]
+    for proc in running:
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGCONT)  # a driver a test paused with SIGSTOP
+            proc.terminate()
+    deadline = time.monotonic() + 10
+    for proc in running:
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
 
 
 @contextlib.contextmanager
