@@ -1,0 +1,56 @@
+"""Diagnostics: the entry, its options and the last LIST VAR, with private data redacted."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from homeassistant.components.diagnostics import REDACTED, async_redact_data
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+
+from .coordinator import NutUpsConfigEntry
+
+TO_REDACT_ENTRY = {CONF_HOST, CONF_PASSWORD, CONF_USERNAME, "title", "unique_id"}
+
+# Variables naming a person, place, network address or a serial number (docs/nut-names.txt).
+_PRIVATE_VARIABLE = re.compile(
+    r"serial|macaddr|mac_address|location|contact|^driver\.parameter\.(port|host|snmp|community|"
+    r"authpassword|privpassword|secname|username|password)|\.ip(addr)?$|\.host(name)?$"
+)
+_MAC = re.compile(r"^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$", re.IGNORECASE)
+
+
+def redact_values(values: dict[str, str]) -> dict[str, str]:
+    """Redact serial numbers, MAC and IP addresses, locations and contacts from a LIST VAR."""
+    return {
+        name: REDACTED if _PRIVATE_VARIABLE.search(name) or _MAC.match(value.strip()) else value
+        for name, value in values.items()
+    }
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: NutUpsConfigEntry
+) -> dict[str, Any]:
+    """Return diagnostics for a config entry."""
+    coordinator = entry.runtime_data.coordinator
+    data = coordinator.data
+    return {
+        "entry": async_redact_data(entry.as_dict(), TO_REDACT_ENTRY),
+        "options": dict(entry.options),
+        "poll": {
+            "last_update_success": coordinator.last_update_success,
+            "full_polls": coordinator.full_polls,
+            "status_interval_s": coordinator.update_interval.total_seconds()
+            if coordinator.update_interval
+            else None,
+            "scan_interval_s": coordinator.scan_interval,
+        },
+        "status": {
+            "raw": data.status.raw,
+            "flags": list(data.status.flags),
+            "state": data.status.state,
+            "alert_level": data.status.alert_level,
+        },
+        "variables": redact_values(data.values),
+    }

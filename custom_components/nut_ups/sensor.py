@@ -1,0 +1,285 @@
+"""Sensors: battery charge, load, runtime, status, alert level, power and every other variable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfApparentPower,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
+    UnitOfFrequency,
+    UnitOfPower,
+    UnitOfTemperature,
+    UnitOfTime,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import NutUpsConfigEntry, NutUpsCoordinator, NutUpsState
+from .entity import NutUpsEntity
+from .status import AlertLevel, UpsState, format_runtime, parse_number
+from .variables import is_numeric_variable, variable_kind
+
+PARALLEL_UPDATES = 0
+
+type StateValue = str | float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class NutUpsSensorEntityDescription(SensorEntityDescription):
+    """A sensor of the UPS: ``value_fn`` reads the state, ``exists_fn`` says if it applies."""
+
+    value_fn: Callable[[NutUpsState], StateValue]
+    exists_fn: Callable[[dict[str, str]], bool]
+    attributes_fn: Callable[[NutUpsState], dict[str, Any]] | None = None
+    variables: tuple[str, ...] = ()
+    """NUT variables this sensor shows, so they get no generic sensor of their own."""
+
+
+def _number(name: str) -> Callable[[NutUpsState], float | None]:
+    return lambda state: parse_number(state.values.get(name))
+
+
+def _has(name: str) -> Callable[[dict[str, str]], bool]:
+    return lambda values: name in values
+
+
+def _estimated_power(state: NutUpsState) -> float | None:
+    nominal = parse_number(state.values.get("ups.realpower.nominal"))
+    load = parse_number(state.values.get("ups.load"))
+    if nominal is None or load is None:
+        return None
+    return round(nominal * load / 100, 1)
+
+
+def _runtime_attributes(state: NutUpsState) -> dict[str, Any]:
+    return {"formatted": format_runtime(parse_number(state.values.get("battery.runtime")))}
+
+
+def _status_attributes(state: NutUpsState) -> dict[str, Any]:
+    return {"flags": list(state.status.flags), "raw": state.status.raw}
+
+
+def _measurement(
+    key: str,
+    variable: str,
+    unit: str,
+    device_class: SensorDeviceClass | None,
+    *,
+    precision: int | None = None,
+) -> NutUpsSensorEntityDescription:
+    return NutUpsSensorEntityDescription(
+        key=key,
+        translation_key=key,
+        native_unit_of_measurement=unit,
+        device_class=device_class,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=precision,
+        value_fn=_number(variable),
+        exists_fn=_has(variable),
+        variables=(variable,),
+    )
+
+
+SENSORS: tuple[NutUpsSensorEntityDescription, ...] = (
+    _measurement(
+        "battery_charge", "battery.charge", PERCENTAGE, SensorDeviceClass.BATTERY, precision=0
+    ),
+    _measurement("load", "ups.load", PERCENTAGE, None, precision=0),
+    NutUpsSensorEntityDescription(
+        key="battery_runtime",
+        translation_key="battery_runtime",
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_unit_of_measurement=UnitOfTime.MINUTES,
+        suggested_display_precision=0,
+        device_class=SensorDeviceClass.DURATION,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_number("battery.runtime"),
+        exists_fn=_has("battery.runtime"),
+        attributes_fn=_runtime_attributes,
+        variables=("battery.runtime",),
+    ),
+    NutUpsSensorEntityDescription(
+        key="alert_level",
+        translation_key="alert_level",
+        device_class=SensorDeviceClass.ENUM,
+        options=[level.value for level in AlertLevel],
+        value_fn=lambda state: state.status.alert_level,
+        exists_fn=_has("ups.status"),
+    ),
+    NutUpsSensorEntityDescription(
+        key="status",
+        translation_key="status",
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.value for state in UpsState],
+        value_fn=lambda state: state.status.state,
+        exists_fn=_has("ups.status"),
+        attributes_fn=_status_attributes,
+        variables=("ups.status",),
+    ),
+    _measurement(
+        "input_voltage",
+        "input.voltage",
+        UnitOfElectricPotential.VOLT,
+        SensorDeviceClass.VOLTAGE,
+        precision=0,
+    ),
+    _measurement(
+        "output_voltage",
+        "output.voltage",
+        UnitOfElectricPotential.VOLT,
+        SensorDeviceClass.VOLTAGE,
+        precision=0,
+    ),
+    _measurement(
+        "battery_voltage",
+        "battery.voltage",
+        UnitOfElectricPotential.VOLT,
+        SensorDeviceClass.VOLTAGE,
+        precision=1,
+    ),
+    _measurement("power", "ups.realpower", UnitOfPower.WATT, SensorDeviceClass.POWER, precision=0),
+    NutUpsSensorEntityDescription(
+        key="estimated_power",
+        translation_key="estimated_power",
+        native_unit_of_measurement=UnitOfPower.WATT,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=_estimated_power,
+        exists_fn=lambda values: (
+            "ups.realpower" not in values
+            and "ups.realpower.nominal" in values
+            and "ups.load" in values
+        ),
+    ),
+    _measurement(
+        "ups_temperature",
+        "ups.temperature",
+        UnitOfTemperature.CELSIUS,
+        SensorDeviceClass.TEMPERATURE,
+        precision=1,
+    ),
+    _measurement(
+        "battery_temperature",
+        "battery.temperature",
+        UnitOfTemperature.CELSIUS,
+        SensorDeviceClass.TEMPERATURE,
+        precision=1,
+    ),
+    _measurement(
+        "ambient_temperature",
+        "ambient.temperature",
+        UnitOfTemperature.CELSIUS,
+        SensorDeviceClass.TEMPERATURE,
+        precision=1,
+    ),
+)
+
+_COVERED = frozenset(name for description in SENSORS for name in description.variables)
+_UNITS: dict[str, str] = {
+    "V": UnitOfElectricPotential.VOLT,
+    "A": UnitOfElectricCurrent.AMPERE,
+    "Hz": UnitOfFrequency.HERTZ,
+    "W": UnitOfPower.WATT,
+    "VA": UnitOfApparentPower.VOLT_AMPERE,
+    "°C": UnitOfTemperature.CELSIUS,
+    "%": PERCENTAGE,
+    "s": UnitOfTime.SECONDS,
+    "Ah": "Ah",
+}
+
+
+def variable_description(name: str, value: str) -> NutUpsSensorEntityDescription:
+    """Describe a disabled diagnostic sensor for any other NUT variable, keyed by its name.
+
+    Numbers get the unit and device class of docs/nut-names.txt; text stays plain text (no
+    enum), so values nobody foresaw never break the entity.
+    """
+    label = name.replace(".", " ").capitalize()
+    if is_numeric_variable(name, value, parse_number(value)):
+        kind = variable_kind(name)
+        return NutUpsSensorEntityDescription(
+            key=name,
+            name=label,
+            native_unit_of_measurement=_UNITS.get(kind.unit) if kind.unit else None,
+            device_class=SensorDeviceClass(kind.device_class) if kind.device_class else None,
+            state_class=SensorStateClass.MEASUREMENT if kind.measurement else None,
+            entity_category=EntityCategory.DIAGNOSTIC,
+            entity_registry_enabled_default=False,
+            value_fn=_number(name),
+            exists_fn=_has(name),
+        )
+    return NutUpsSensorEntityDescription(
+        key=name,
+        name=label,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda state: state.values.get(name),
+        exists_fn=_has(name),
+    )
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: NutUpsConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors of the variables the UPS reports now, and of those that appear later."""
+    coordinator = entry.runtime_data.coordinator
+    added: set[str] = set()
+
+    @callback
+    def add_new() -> None:
+        values = coordinator.data.values
+        new: list[NutUpsSensor] = [
+            NutUpsSensor(coordinator, description)
+            for description in SENSORS
+            if description.key not in added and description.exists_fn(values)
+        ]
+        new += [
+            NutUpsSensor(coordinator, variable_description(name, value))
+            for name, value in values.items()
+            if name not in _COVERED and name not in added
+        ]
+        added.update(sensor.entity_description.key for sensor in new)
+        if new:
+            async_add_entities(new)
+
+    add_new()
+    entry.async_on_unload(coordinator.async_add_listener(add_new))
+
+
+class NutUpsSensor(NutUpsEntity, SensorEntity):
+    """A sensor of the UPS."""
+
+    entity_description: NutUpsSensorEntityDescription
+
+    def __init__(
+        self, coordinator: NutUpsCoordinator, description: NutUpsSensorEntityDescription
+    ) -> None:
+        """Create the sensor of ``description``."""
+        super().__init__(coordinator, description)
+
+    @property
+    def native_value(self) -> StateValue:
+        """The state; None (unknown) when the UPS does not report it right now."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Extra attributes (status flags, runtime as text)."""
+        if self.entity_description.attributes_fn is None:
+            return None
+        return self.entity_description.attributes_fn(self.coordinator.data)

@@ -1,0 +1,71 @@
+"""What NUT's variables mean: units and device classes by name (docs/nut-names.txt).
+
+Pure data and functions without Home Assistant imports; sensor.py maps them onto Home
+Assistant's units and device classes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import re
+
+
+@dataclass(frozen=True, slots=True)
+class VariableKind:
+    """How to show a numeric NUT variable.
+
+    Attributes:
+        unit: ``"V"``, ``"A"``, ``"Hz"``, ``"W"``, ``"VA"``, ``"°C"``, ``"%"``, ``"s"``, ``"Ah"``,
+            or None (a plain number).
+        device_class: Home Assistant sensor device class name, or None.
+        measurement: whether the value is a measurement (gets long-term statistics); settings
+            such as thresholds and nominal values are not.
+    """
+
+    unit: str | None
+    device_class: str | None
+    measurement: bool
+
+
+# (pattern on the variable name, unit, device class); first match wins.
+_RULES: tuple[tuple[re.Pattern[str], str | None, str | None], ...] = tuple(
+    (re.compile(pattern), unit, device_class)
+    for pattern, unit, device_class in (
+        (r"(^|\.)temperature(\.|$)", "°C", "temperature"),
+        (r"(^|\.)humidity(\.|$)", "%", "humidity"),
+        (r"(^|\.)realpower(\.|$)", "W", "power"),
+        (r"(^|\.)power(\.|$)", "VA", "apparent_power"),
+        (r"(^|\.)voltage(\.|$)|\.transfer\.(low|high)|\.(boost|trim)\.(low|high)", "V", "voltage"),
+        (r"(^|\.)current(\.|$)", "A", "current"),
+        (r"(^|\.)frequency(\.|$)", "Hz", "frequency"),
+        (r"^battery\.charge(\.|$)|(^|\.)load(\.|$)|(^|\.)efficiency$", "%", None),
+        (r"(^|\.)runtime(\.|$)|\.delay\.|\.timer\.|(^|\.)uptime$|\.interval$", "s", "duration"),
+        (r"^battery\.capacity", "Ah", None),
+    )
+)
+
+# Settings, limits and nominal ratings: numbers, but not measurements.
+_NOT_MEASUREMENT = re.compile(
+    r"\.nominal$|\.low$|\.high$|\.warning$|\.restart$|\.delay\.|\.(min|max)imum$|\.count$|"
+    r"\.transfer\.|\.sensitivity$|^driver\.|\.id$|\.interval$|\.capacity$"
+)
+
+# Numeric-looking values that are identifiers, dates or versions, not quantities.
+_NOT_A_NUMBER = re.compile(
+    r"(vendorid|productid|serial|firmware|version|\.date$|\.id$|\.type$|\.model$|\.mfr$|"
+    r"macaddr|\.status$|^driver\.parameter\.|^driver\.flag\.|\.name$|\.desc$|\.cmd$)"
+)
+
+
+def is_numeric_variable(name: str, value: str, parsed: float | None) -> bool:
+    """Whether a variable with this value is a quantity (a number sensor), not an identifier."""
+    return parsed is not None and not _NOT_A_NUMBER.search(name) and value.strip() != ""
+
+
+def variable_kind(name: str) -> VariableKind:
+    """Return the unit, device class and measurement flag of a numeric NUT variable."""
+    measurement = not _NOT_MEASUREMENT.search(name)
+    for pattern, unit, device_class in _RULES:
+        if pattern.search(name):
+            return VariableKind(unit, device_class, measurement)
+    return VariableKind(None, None, measurement)

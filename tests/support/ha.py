@@ -1,0 +1,64 @@
+"""Helpers for integration tests: a config entry against a real upsd, entity look-ups."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.nut_ups.const import CONF_UPS, DOMAIN
+
+
+class Endpoint(Protocol):
+    """Where a UPS is served: a real upsd (tests.support.upsd.Upsd) or a fake server."""
+
+    @property
+    def host(self) -> str: ...
+
+    @property
+    def port(self) -> int: ...
+
+    @property
+    def ups(self) -> str: ...
+
+
+async def setup_entry(
+    hass: HomeAssistant, server: Endpoint, ups: str | None = None, **options: Any
+) -> MockConfigEntry:
+    """Add and set up a nut_ups entry for ``ups`` (default: the server's first) on ``server``."""
+    ups = ups or server.ups
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"{ups}@{server.host}",
+        unique_id=f"{server.host}:{server.port}/{ups}",
+        data={CONF_HOST: server.host, CONF_PORT: server.port, CONF_UPS: ups},
+        options=options,
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+def entity_id(hass: HomeAssistant, entry: MockConfigEntry, platform: str, key: str) -> str:
+    """The entity ID of the entity with description ``key`` of ``entry``."""
+    registry = er.async_get(hass)
+    found = registry.async_get_entity_id(platform, DOMAIN, f"{entry.entry_id}_{key}")
+    assert found is not None, f"no {platform} entity {key}"
+    return found
+
+
+def state(hass: HomeAssistant, entry: MockConfigEntry, platform: str, key: str) -> State:
+    """The current state of the entity with description ``key``."""
+    current = hass.states.get(entity_id(hass, entry, platform, key))
+    assert current is not None
+    return current
+
+
+async def refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Run one poll of the entry's coordinator now and let listeners finish."""
+    await entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()

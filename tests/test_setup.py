@@ -1,0 +1,162 @@
+"""Setting up an entry against a real upsd: entities, device, unload, reload, options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+
+from custom_components.nut_ups.const import CONF_SCAN_INTERVAL, CONF_STATUS_INTERVAL, DOMAIN
+from tests.conftest import UpsdFactory
+from tests.support.ha import entity_id, refresh, setup_entry, state
+from tests.support.upsd import Upsd, fixture_path
+
+
+async def test_setup_creates_entities_and_device(hass: HomeAssistant, upsd: Upsd) -> None:
+    entry = await setup_entry(hass, upsd)
+    assert entry.state is ConfigEntryState.LOADED
+
+    assert state(hass, entry, "sensor", "battery_charge").state == "100"
+    charge = state(hass, entry, "sensor", "battery_charge")
+    assert charge.attributes["unit_of_measurement"] == "%"
+    assert charge.attributes["device_class"] == "battery"
+    assert state(hass, entry, "sensor", "load").state == "23"
+    runtime = state(hass, entry, "sensor", "battery_runtime")
+    assert runtime.attributes["unit_of_measurement"] == "min"
+    assert float(runtime.state) == 65.0  # 3900 s shown in minutes
+    assert runtime.attributes["formatted"] == "1h 5m"
+    assert state(hass, entry, "sensor", "alert_level").state == "ok"
+    status = state(hass, entry, "sensor", "status")
+    assert status.state == "online"
+    assert status.attributes["flags"] == ["OL"]
+    assert state(hass, entry, "sensor", "input_voltage").state == "230.4"
+    assert state(hass, entry, "sensor", "estimated_power").state == "230.0"  # 1000 W x 23 %
+    assert state(hass, entry, "sensor", "ups_temperature").state == "31.0"
+    assert state(hass, entry, "binary_sensor", "online").state == STATE_ON
+    assert state(hass, entry, "binary_sensor", "on_battery").state == STATE_OFF
+    assert state(hass, entry, "binary_sensor", "low_battery").state == STATE_OFF
+    assert state(hass, entry, "binary_sensor", "charging").state == STATE_OFF
+
+    # Every other variable is a disabled diagnostic sensor with its unit.
+    registry = er.async_get(hass)
+    nominal = registry.async_get(entity_id(hass, entry, "sensor", "input.voltage.nominal"))
+    assert nominal is not None and nominal.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert nominal.entity_category == "diagnostic"
+    assert nominal.unit_of_measurement == "V"
+    assert registry.async_get(entity_id(hass, entry, "sensor", "ups.id")) is not None
+    assert (
+        registry.async_get_entity_id("sensor", DOMAIN, f"{entry.entry_id}_battery.charge") is None
+    )
+
+    (device,) = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    assert device.identifiers == {(DOMAIN, entry.entry_id)}
+    assert device.manufacturer == "American Power Conversion"
+    assert device.model == "Smart-UPS 1500"
+    assert device.serial_number == "AS1234567890"
+    assert device.sw_version == "UPS 15.5 (ID18)"
+    assert state(hass, entry, "sensor", "battery_charge").entity_id == "sensor.test_battery_charge"
+
+
+async def test_unload_and_reload(hass: HomeAssistant, upsd: Upsd) -> None:
+    entry = await setup_entry(hass, upsd)
+    charge = entity_id(hass, entry, "sensor", "battery_charge")
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.NOT_LOADED
+    assert state(hass, entry, "sensor", "battery_charge").state == STATE_UNAVAILABLE
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert state(hass, entry, "sensor", "battery_charge").state == "100"
+    assert hass.states.get(charge) is not None
+
+
+async def test_setup_retries_when_upsd_is_down(hass: HomeAssistant, upsd: Upsd) -> None:
+    await hass.async_add_executor_job(upsd.stop_server)
+    entry = await setup_entry(hass, upsd)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_options_change_the_intervals(hass: HomeAssistant, upsd: Upsd) -> None:
+    entry = await setup_entry(hass, upsd)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["step_id"] == "init"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_STATUS_INTERVAL: 5, CONF_SCAN_INTERVAL: 120}
+    )
+    await hass.async_block_till_done()
+    assert entry.options == {CONF_STATUS_INTERVAL: 5, CONF_SCAN_INTERVAL: 120}
+    coordinator = entry.runtime_data.coordinator
+    assert coordinator.update_interval is not None
+    assert coordinator.update_interval.total_seconds() == 5
+    assert coordinator.scan_interval == 120
+
+
+async def test_polls_status_cheaply_and_everything_on_change(
+    hass: HomeAssistant, upsd: Upsd
+) -> None:
+    """Status checks between full polls; a changed status triggers a full LIST VAR at once."""
+    entry = await setup_entry(hass, upsd)
+    coordinator = entry.runtime_data.coordinator
+    full = coordinator.full_polls
+    for _ in range(3):
+        await refresh(hass, entry)
+    assert coordinator.full_polls == full  # only GET VAR ups.status
+
+    await upsd.set_var("battery.charge", "55")
+    await refresh(hass, entry)
+    assert state(hass, entry, "sensor", "battery_charge").state == "100"  # not re-read yet
+
+    await upsd.set_var("ups.status", "OB DISCHRG")
+    await refresh(hass, entry)
+    assert coordinator.full_polls == full + 1
+    assert state(hass, entry, "sensor", "battery_charge").state == "55"
+    assert state(hass, entry, "binary_sensor", "on_battery").state == STATE_ON
+    # On battery, every check is a full LIST VAR (charge and runtime move).
+    await refresh(hass, entry)
+    assert coordinator.full_polls == full + 2
+
+
+async def test_full_poll_after_scan_interval(hass: HomeAssistant, upsd: Upsd) -> None:
+    entry = await setup_entry(hass, upsd, scan_interval=0)
+    coordinator = entry.runtime_data.coordinator
+    full = coordinator.full_polls
+    await upsd.set_var("ups.load", "42")
+    await refresh(hass, entry)
+    assert coordinator.full_polls == full + 1
+    assert state(hass, entry, "sensor", "load").state == "42"
+
+
+async def test_variable_appearing_later_gets_an_entity(
+    hass: HomeAssistant, upsd_factory: UpsdFactory, tmp_path: Path
+) -> None:
+    """A sensor appears only after a driver reconnect: it gets its entity without a reload."""
+    server = upsd_factory(fixture_path("smart-ups.dev"))
+    entry = await setup_entry(hass, server, scan_interval=0)
+    registry = er.async_get(hass)
+    assert (
+        registry.async_get_entity_id("sensor", DOMAIN, f"{entry.entry_id}_ambient_temperature")
+        is None
+    )
+    changed = tmp_path / "alarm.dev"
+    changed.write_text(fixture_path("smart-ups.dev").read_text() + "ambient.temperature: 24.5\n")
+    await hass.async_add_executor_job(server.replace_device, "test", changed)
+    await refresh(hass, entry)
+    assert state(hass, entry, "sensor", "ambient_temperature").state == "24.5"
+
+
+async def test_two_identical_ups_never_collide(
+    hass: HomeAssistant, upsd_factory: UpsdFactory
+) -> None:
+    """Same model, same serial number: two devices, two sets of entities."""
+    dev = fixture_path("smart-ups.dev")
+    server = upsd_factory({"left": dev, "right": dev})
+    first = await setup_entry(hass, server, "left")
+    second = await setup_entry(hass, server, "right")
+    assert entity_id(hass, first, "sensor", "battery_charge") == "sensor.left_battery_charge"
+    assert entity_id(hass, second, "sensor", "battery_charge") == "sensor.right_battery_charge"
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), first.entry_id)
+    devices += dr.async_entries_for_config_entry(dr.async_get(hass), second.entry_id)
+    assert len({device.id for device in devices}) == 2
