@@ -1,0 +1,68 @@
+"""Log in to Home Assistant in headless Chromium and photograph the nut_ups dashboard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import shutil
+
+from playwright.async_api import Page, async_playwright
+
+from tests.support.hass import OWNER
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    """Return the system's Chromium (Debian's package); browser downloads are not used."""
+    for name in ("chromium", "chromium-browser"):
+        if found := shutil.which(name):
+            return found
+    raise FileNotFoundError("chromium not found: run scripts/setup --hass")
+
+
+async def login(page: Page, url: str) -> None:
+    """Open ``url`` and sign in through Home Assistant's login form, as a person would."""
+    await page.goto(url)
+    # The frontend redirects to the login page from JavaScript, after loading.
+    await page.wait_for_url("**/auth/authorize**", timeout=60_000)
+    username = page.locator("input[name='username']")
+    await username.wait_for(timeout=60_000)
+    await username.fill(OWNER["username"])
+    await page.locator("input[name='password']").fill(OWNER["password"])
+    await page.locator("input[name='password']").press("Enter")
+    await page.wait_for_url(lambda address: "auth/authorize" not in address, timeout=60_000)
+
+
+async def dashboard_text(url: str, path: Path | None = None) -> str:
+    """Open the nut_ups dashboard; return its visible text and save a PNG to ``path`` if given."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 900})
+            # Log in on the dashboard's own URL: the login returns there with its tokens.
+            await login(page, f"{url}/nut-ups/ups")
+            try:
+                await page.locator("hui-gauge-card").first.wait_for(timeout=30_000)
+                await page.wait_for_timeout(1500)  # gauges animate in
+            finally:
+                if path is not None:  # also when the dashboard did not show: to see why
+                    await page.screenshot(path=str(path), full_page=True)
+            return await page.locator("home-assistant").inner_text()
+        finally:
+            await browser.close()
+
+
+async def screenshot(url: str, path: Path) -> None:
+    """Save a screenshot of the running demo's dashboard to ``path``."""
+    await dashboard_text(url, path)
+    print(f"saved {path}")
