@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 import shutil
 
@@ -41,8 +42,14 @@ async def login(page: Page, url: str) -> None:
     await page.wait_for_url(lambda address: "auth/authorize" not in address, timeout=60_000)
 
 
-async def dashboard_text(url: str, path: Path | None = None) -> str:
-    """Open the nut_ups dashboard; return its visible text and save a PNG to ``path`` if given."""
+async def check_dashboard(url: str, path: Path | None = None, expect: Sequence[str] = ()) -> None:
+    """Open the nut_ups dashboard as a person would and wait until each ``expect`` text shows.
+
+    Saves a PNG to ``path`` if given, also when a text did not show (to see why).
+
+    Raises:
+        playwright's TimeoutError: the login, the dashboard or an expected text did not show.
+    """
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
@@ -53,16 +60,17 @@ async def dashboard_text(url: str, path: Path | None = None) -> str:
             await login(page, f"{url}/nut-ups/ups")
             try:
                 await page.locator("hui-gauge-card").first.wait_for(timeout=30_000)
+                for text in expect:
+                    await page.get_by_text(text).first.wait_for(timeout=15_000)
                 await page.wait_for_timeout(1500)  # gauges animate in
             finally:
-                if path is not None:  # also when the dashboard did not show: to see why
+                if path is not None:
                     await page.screenshot(path=str(path), full_page=True)
-            return await page.locator("home-assistant").inner_text()
         finally:
             await browser.close()
 
 
 async def screenshot(url: str, path: Path) -> None:
     """Save a screenshot of the running demo's dashboard to ``path``."""
-    await dashboard_text(url, path)
+    await check_dashboard(url, path)
     print(f"saved {path}")

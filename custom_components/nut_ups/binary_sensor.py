@@ -13,7 +13,7 @@ from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import NutUpsConfigEntry, NutUpsCoordinator, NutUpsState
+from .coordinator import NutUpsConfigEntry, NutUpsState
 from .entity import NutUpsEntity
 
 PARALLEL_UPDATES = 0
@@ -110,12 +110,6 @@ class NutUpsBinarySensor(NutUpsEntity, BinarySensorEntity):
     """A binary sensor of the UPS."""
 
     entity_description: NutUpsBinarySensorEntityDescription
-
-    def __init__(
-        self, coordinator: NutUpsCoordinator, description: NutUpsBinarySensorEntityDescription
-    ) -> None:
-        """Create the binary sensor of ``description``."""
-        super().__init__(coordinator, description)
 
     @property
     def is_on(self) -> bool | None:

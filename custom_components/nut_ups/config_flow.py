@@ -331,6 +331,14 @@ def _clean(user_input: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _seconds(minimum: int, maximum: int) -> NumberSelector:
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=minimum, max=maximum, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="s"
+        )
+    )
+
+
 class NutUpsOptionsFlow(OptionsFlowWithReload):
     """Polling intervals: the status check and the full variable list."""
 
@@ -348,27 +356,11 @@ class NutUpsOptionsFlow(OptionsFlowWithReload):
                     probatio.Required(
                         CONF_STATUS_INTERVAL,
                         default=options.get(CONF_STATUS_INTERVAL, DEFAULT_STATUS_INTERVAL),
-                    ): NumberSelector(
-                        NumberSelectorConfig(
-                            min=1,
-                            max=60,
-                            step=1,
-                            mode=NumberSelectorMode.BOX,
-                            unit_of_measurement="s",
-                        )
-                    ),
+                    ): _seconds(1, 60),
                     probatio.Required(
                         CONF_SCAN_INTERVAL,
                         default=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL),
-                    ): NumberSelector(
-                        NumberSelectorConfig(
-                            min=5,
-                            max=3600,
-                            step=1,
-                            mode=NumberSelectorMode.BOX,
-                            unit_of_measurement="s",
-                        )
-                    ),
+                    ): _seconds(5, 3600),
                 }
             ),
         )

@@ -71,6 +71,13 @@ class NutUpsData:
 type NutUpsConfigEntry = ConfigEntry[NutUpsData]
 
 
+def _failed(key: str, **placeholders: str) -> UpdateFailed:
+    """Return a translated UpdateFailed (translations/en.json, "exceptions")."""
+    return UpdateFailed(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
 class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
     """Polls one UPS; listeners are called only when a value changed."""
 
@@ -114,27 +121,15 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
             ) from err
         except NUTUnknownUPSError as err:
             self._set_unknown_ups(True)
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="unknown_ups",
-                translation_placeholders={"ups": self.ups},
-            ) from err
+            raise _failed("unknown_ups", ups=self.ups) from err
         except NUTDataUnavailableError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="data_unavailable",
-                translation_placeholders={"error": err.code},
-            ) from err
+            raise _failed("data_unavailable", error=err.code) from err
         except NUTError as err:
             if self.data is not None and now - self._last_success < DEAD_TIME:
                 # One missed answer does not flap entities (upsmon's DEADTIME).
                 _LOGGER.debug("Poll of %s failed, keeping last data: %s", self.ups, err)
                 return self.data
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="no_answer",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            raise _failed("no_answer", error=str(err)) from err
         self._last_success = now
         self._set_unknown_ups(False)
         return state

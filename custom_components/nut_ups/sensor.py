@@ -26,7 +26,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import NutUpsConfigEntry, NutUpsCoordinator, NutUpsState
+from .coordinator import NutUpsConfigEntry, NutUpsState
 from .entity import NutUpsEntity
 from .status import AlertLevel, UpsState, format_runtime, parse_number
 from .variables import is_numeric_variable, variable_kind
@@ -265,12 +265,6 @@ class NutUpsSensor(NutUpsEntity, SensorEntity):
     """A sensor of the UPS."""
 
     entity_description: NutUpsSensorEntityDescription
-
-    def __init__(
-        self, coordinator: NutUpsCoordinator, description: NutUpsSensorEntityDescription
-    ) -> None:
-        """Create the sensor of ``description``."""
-        super().__init__(coordinator, description)
 
     @property
     def native_value(self) -> StateValue:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 import re
 import time
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 import pytest_socket
 
+from demo.screenshot import check_dashboard
 from tests.support.hass import Hass
 from tests.support.upsd import Upsd, fixture_path, free_port
 
@@ -106,7 +108,13 @@ async def test_states_match_the_dump(stack: Stack) -> None:
     assert runtime["attributes"]["formatted"] == "1h 5m"
 
 
-async def test_outage_drill(stack: Stack) -> None:
+async def test_dashboard_in_a_browser(stack: Stack, tmp_path: Path) -> None:
+    """Where a person looks: the demo dashboard in headless Chromium, after logging in."""
+    await check_dashboard(stack.hass.url, tmp_path / "dashboard.png", expect=["Online"])
+    assert (tmp_path / "dashboard.png").stat().st_size > 10_000
+
+
+async def test_outage_drill(stack: Stack, tmp_path: Path) -> None:
     hass, server = stack.hass, stack.single
     await server.set_var("ups.status", "OB DISCHRG")
     took = await hass.wait_state("binary_sensor.demo_on_battery", "on", timeout=10)
@@ -121,6 +129,9 @@ async def test_outage_drill(stack: Stack) -> None:
     found = await issues(stack)
     assert set(found) == {"on_battery", "low_battery"}
     assert found["low_battery"]["severity"] == "critical"
+    await check_dashboard(
+        stack.hass.url, tmp_path / "low.png", expect=["Battery 100 %, about 1h 5m left", "Critical"]
+    )
 
     await server.set_var("ups.status", "OL")
     await hass.wait_state("sensor.demo_alert_level", "ok")
