@@ -22,7 +22,7 @@ def upsd_factory(socket_enabled: None) -> Iterator[UpsdFactory]:
 
     ``dev_file`` is a path, or a ``{ups name: path}`` mapping for several UPSes on one upsd.
     Other keyword arguments go to :class:`~tests.support.upsd.Upsd` (``maxage``,
-    ``extra_users``, ``descriptions``). Every process is stopped by PID at teardown, and the test
+    ``users``, ``descriptions``, ``extra_conf``). Every process is stopped by PID at teardown, and the test
     fails if one is left running.
     """
     started: list[Upsd] = []

@@ -92,7 +92,8 @@ class Upsd:
     username: str = ADMIN_USER
     password: str = ADMIN_PASSWORD
     maxage: int | None = None
-    extra_users: str = ""
+    users: str = ""
+    """Further upsd.users sections, after the admin and the monitoring user."""
     extra_conf: str = ""
     descriptions: Mapping[str, str] = field(default_factory=dict)
     tmpdir: Path = field(init=False)
@@ -135,8 +136,7 @@ class Upsd:
         users = self.tmpdir / "upsd.users"
         users.write_text(
             f"[{self.username}]\n  password = {quote(self.password)}\n  actions = SET\n  instcmds = ALL\n"
-            f"[{MONITOR_USER}]\n  password = {MONITOR_PASSWORD}\n  upsmon secondary\n"
-            + self.extra_users
+            f"[{MONITOR_USER}]\n  password = {MONITOR_PASSWORD}\n  upsmon secondary\n" + self.users
         )
         users.chmod(0o600)
         for name in self.devices:
