@@ -142,7 +142,6 @@ def main() -> None:
     play.add_argument("--step", type=float, default=4.0, help="seconds per step (default 4)")
     shot = sub.add_parser("screenshot", help="photograph the running demo's dashboard")
     shot.add_argument("file", type=Path)
-    shot.add_argument("--config-flow", action="store_true", help="photograph the config flow form")
     args = parser.parse_args()
     if args.command == "outage":
         outage(args.step)

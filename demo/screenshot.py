@@ -74,20 +74,3 @@ async def screenshot(url: str, path: Path) -> None:
     """Save a screenshot of the running demo's dashboard to ``path``."""
     await check_dashboard(url, path)
     print(f"saved {path}")
-
-
-async def config_flow_screenshot(url: str, path: Path) -> None:
-    """Save a screenshot of nut_ups' config flow form, opened as from "Add integration"."""
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 900})
-            await login(page, f"{url}/config/integrations/dashboard/add?domain=nut_ups")
-            await page.get_by_text("Connect to a NUT server").first.wait_for(timeout=30_000)
-            await page.wait_for_timeout(1000)
-            await page.screenshot(path=str(path))
-        finally:
-            await browser.close()
-    print(f"saved {path}")
