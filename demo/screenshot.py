@@ -59,7 +59,7 @@ async def check_dashboard(url: str, path: Path | None = None, expect: Sequence[s
             # Log in on the dashboard's own URL: the login returns there with its tokens.
             await login(page, f"{url}/nut-ups/ups")
             try:
-                await page.locator("hui-gauge-card").first.wait_for(timeout=30_000)
+                await page.locator("hui-gauge-card").first.wait_for(timeout=90_000)
                 for text in expect:
                     await page.get_by_text(text).first.wait_for(timeout=15_000)
                 await page.wait_for_timeout(1500)  # gauges animate in
