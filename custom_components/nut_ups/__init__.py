@@ -22,7 +22,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: NutUpsConfigEntry) -> bo
     client = NUTClient(entry.data[CONF_HOST], entry.data[CONF_PORT], timeout=CLIENT_TIMEOUT)
     coordinator = NutUpsCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = NutUpsData(coordinator, client)
+    entry.runtime_data = NutUpsData(coordinator)
 
     @callback
     def sync_issues() -> None:

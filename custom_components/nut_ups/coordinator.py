@@ -65,7 +65,6 @@ class NutUpsData:
     """Runtime data of a config entry (``entry.runtime_data``)."""
 
     coordinator: NutUpsCoordinator
-    client: NUTClient
 
 
 type NutUpsConfigEntry = ConfigEntry[NutUpsData]
