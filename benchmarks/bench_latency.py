@@ -4,8 +4,8 @@ One Home Assistant (the newest release) runs both integrations, at their default
 same real upsd. ``ups.status`` flips OL ↔ OB at random moments. For each flip, t0 is when a
 separate 50 ms ``GET VAR`` poller first sees the new status on upsd, and t1 the time of each
 integration's ``state_changed`` event (WebSocket subscription). Prints p50/p95/max for both
-and the ratio, then nut_ups' CPU cost of polling: the hass process's CPU time (/proc) with both
-entries disabled vs with nut_ups alone. Run: ``scripts/bench latency [--flips 20]``.
+and the ratio. First, nut_ups' CPU cost of polling: the hass process's CPU time (/proc) with no
+UPS integration vs with nut_ups alone (an idle UPS), before core nut is added. Run: ``scripts/bench latency [--flips 20]``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import signal
 import statistics
 import tempfile
 import time
-from typing import Any
 
 from custom_components.nut_ups.nut import NUTClient
 from tests.support.hass import Hass, WebSocket
@@ -28,6 +27,7 @@ from tests.support.upsd import fixture_path, running_upsd
 
 UPS = "bench"
 NUT_UPS_ENTITY = f"binary_sensor.{UPS}_on_battery"
+CPU_SECONDS = 120.0
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -64,12 +64,26 @@ async def watch_upsd(client: NUTClient, seen: dict[str, float], stop: asyncio.Ev
 
 
 async def measure(hass: Hass, host: str, port: int, flips: int) -> None:
-    """Add both integrations, flip the status, and print latencies and CPU."""
+    """CPU cost of nut_ups first, then both integrations and the status flips."""
     await hass.onboard()
+    idle = await cpu_sample(hass)
     ours = await hass.config_flow("nut_ups", {"host": host, "port": port, "ups": UPS})
-    core = await hass.config_flow("nut", {"host": host, "port": port})
-    assert ours["type"] == "create_entry" and core["type"] == "create_entry", (ours, core)
+    assert ours["type"] == "create_entry", ours
     await hass.wait_state(NUT_UPS_ENTITY, "off")
+    with_ours = await cpu_sample(hass)
+    per_hour = (with_ours - idle) / CPU_SECONDS * 3600
+    print(
+        f"hass CPU over {CPU_SECONDS:.0f} s: no UPS integration {idle:.2f} s, nut_ups {with_ours:.2f} s"
+    )
+    print(
+        f"nut_ups polling: {per_hour:.1f} CPU s per hour = {per_hour / 36:.3f} % of one core"
+        " (goal <= 0.5 %)\n",
+        flush=True,
+    )
+    if not flips:
+        return
+    core = await hass.config_flow("nut", {"host": host, "port": port})
+    assert core["type"] == "create_entry", core
     client = NUTClient(host, port)
     seen: dict[str, float] = {}
     stop = asyncio.Event()
@@ -84,44 +98,51 @@ async def measure(hass: Hass, host: str, port: int, flips: int) -> None:
             await asyncio.sleep(random.uniform(0, 60))
             status = "OB DISCHRG" if flip % 2 == 0 else "OL"
             await admin.set_var(UPS, "ups.status", status)
-            fired: dict[str, float] = {}
-            deadline = time.monotonic() + 120
-            while len(fired) < 2 and time.monotonic() < deadline:
-                try:
-                    message = await asyncio.wait_for(ws.receive(), timeout=1)
-                except TimeoutError:
-                    continue
-                event = message.get("event", {})
-                data = event.get("data", {})
-                entity = data.get("entity_id")
-                new = (data.get("new_state") or {}).get("state")
-                when = datetime.fromisoformat(
-                    event.get("time_fired", "1970-01-01T00:00:00+00:00")
-                ).timestamp()
-                if entity == NUT_UPS_ENTITY and new == ("on" if status != "OL" else "off"):
-                    fired.setdefault("nut_ups", when)
-                elif entity == core_entity and new not in (None, "unavailable"):
-                    fired.setdefault("core nut", when)
-            t0 = seen.get(status)
-            for name, when in fired.items():
-                if t0 is not None:
+            fired = await wait_for_both(ws, core_entity, status)
+            t0 = seen.pop(status, None)
+            if t0 is not None:
+                for name, when in fired.items():
                     latencies[name].append(when - t0)
-            print(
-                f"flip {flip + 1:2}: {status:10} "
-                + "  ".join(
-                    f"{name} {when - t0:6.2f} s" for name, when in fired.items() if t0 is not None
-                ),
-                flush=True,
-            )
-            seen.pop(status, None)
-        stop.set()
-        await watcher
-        if flips:
-            print_latencies(latencies)
-    # A fresh connection: the subscription above was not read between flips, and Home Assistant
-    # drops clients whose unread messages pile up.
-    async with hass.websocket() as ws:
-        await cpu_cost(hass, ws, ours, core)
+                print(
+                    f"flip {flip + 1:2}: {status:10} "
+                    + "  ".join(f"{name} {when - t0:6.2f} s" for name, when in fired.items()),
+                    flush=True,
+                )
+    stop.set()
+    await watcher
+    print_latencies(latencies)
+
+
+async def wait_for_both(ws: WebSocket, core_entity: str, status: str) -> dict[str, float]:
+    """Return each integration's state_changed time (epoch s) for ``status``, 120 s at most."""
+    fired: dict[str, float] = {}
+    deadline = time.monotonic() + 120
+    while len(fired) < 2 and time.monotonic() < deadline:
+        try:
+            message = await asyncio.wait_for(ws.receive(), timeout=1)
+        except TimeoutError:
+            continue
+        event = message.get("event", {})
+        data = event.get("data", {})
+        entity = data.get("entity_id")
+        new = (data.get("new_state") or {}).get("state")
+        when = datetime.fromisoformat(
+            event.get("time_fired", "1970-01-01T00:00:00+00:00")
+        ).timestamp()
+        if entity == NUT_UPS_ENTITY and new == ("on" if status != "OL" else "off"):
+            fired.setdefault("nut_ups", when)
+        elif entity == core_entity and new not in (None, "unavailable"):
+            fired.setdefault("core nut", when)
+    return fired
+
+
+async def cpu_sample(hass: Hass) -> float:
+    """CPU seconds the hass process used over CPU_SECONDS, after 10 s to settle."""
+    assert hass.process is not None
+    await asyncio.sleep(10)
+    start = cpu_seconds(hass.process.pid)
+    await asyncio.sleep(CPU_SECONDS)
+    return cpu_seconds(hass.process.pid) - start
 
 
 def print_latencies(latencies: dict[str, list[float]]) -> None:
@@ -138,43 +159,6 @@ def print_latencies(latencies: dict[str, list[float]]) -> None:
         print(
             f"core nut p95 / nut_ups p95 = {ratio:.1f}x  (goal >= 10x; nut_ups p95 goal <= 2.5 s)"
         )
-
-
-async def cpu_cost(
-    hass: Hass, ws: WebSocket, ours: dict[str, Any], core: dict[str, Any], seconds: float = 120
-) -> None:
-    """CPU of the hass process with both entries disabled, then with nut_ups alone."""
-    assert hass.process is not None
-    ids = {"nut_ups": ours["result"]["entry_id"], "core": core["result"]["entry_id"]}
-
-    async def set_disabled(entry_id: str, disabled: bool) -> None:
-        await ws.call(
-            {
-                "type": "config_entries/disable",
-                "entry_id": entry_id,
-                "disabled_by": "user" if disabled else None,
-            }
-        )
-
-    async def sample() -> float:
-        await asyncio.sleep(5)  # let setup/unload settle
-        start = cpu_seconds(hass.process.pid)  # type: ignore[union-attr]
-        await asyncio.sleep(seconds)
-        return cpu_seconds(hass.process.pid) - start  # type: ignore[union-attr]
-
-    await set_disabled(ids["core"], True)
-    await set_disabled(ids["nut_ups"], True)
-    idle = await sample()
-    await set_disabled(ids["nut_ups"], False)
-    ours_cpu = await sample()
-    per_hour = (ours_cpu - idle) / seconds * 3600
-    print(
-        f"\nhass CPU over {seconds:.0f} s: both disabled {idle:.2f} s, nut_ups alone {ours_cpu:.2f} s"
-    )
-    print(
-        f"nut_ups polling: {per_hour:.1f} CPU s per hour = {per_hour / 3600 * 100:.3f} % of one core"
-        " (goal <= 0.5 %)"
-    )
 
 
 def main() -> None:
