@@ -26,8 +26,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: NutUpsConfigEntry) -> bo
 
     @callback
     def sync_issues() -> None:
-        if coordinator.data is not None:
-            sync_state_issues(hass, entry, coordinator.data)
+        sync_state_issues(hass, entry, coordinator.data)
 
     sync_issues()  # after a restart, issues match the UPS again from the first poll
     entry.async_on_unload(coordinator.async_add_listener(sync_issues))

@@ -99,7 +99,6 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         self.full_polls = 0
         self._last_full = -float("inf")
         self._last_success = -float("inf")
-        self._has_status_var = True
         self._unknown_ups = False
 
     async def _async_update_data(self) -> NutUpsState:
@@ -142,7 +141,7 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         previous = self.data
         full_due = (
             previous is None
-            or not self._has_status_var
+            or STATUS_VAR not in previous.values  # this UPS does not report ups.status
             or now - self._last_full >= self.scan_interval
             or previous.status.on_battery
             or previous.status.waiting
@@ -153,7 +152,7 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
             except NUTResponseError as err:
                 if err.code not in {"VAR-NOT-SUPPORTED", "VAR-UNKNOWN"}:
                     raise
-                self._has_status_var = False  # this UPS does not report ups.status at all
+                # ups.status went away: the full list below says what the UPS reports now.
             else:
                 assert previous is not None
                 if text == previous.values.get(STATUS_VAR):
@@ -162,6 +161,4 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         values = await self.client.list_vars(self.ups)
         self._last_full = now
         self.full_polls += 1
-        if STATUS_VAR in values:
-            self._has_status_var = True
         return NutUpsState.from_values(values)

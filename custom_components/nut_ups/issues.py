@@ -6,6 +6,7 @@ deleted when it leaves it, and synced again from the first poll after a restart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant
@@ -18,17 +19,18 @@ from .const import (
     ISSUE_REPLACE_BATTERY,
     ISSUE_UNKNOWN_UPS,
 )
-from .status import format_runtime, parse_number
+from .status import UpsStatus, format_runtime, parse_number
 
 if TYPE_CHECKING:
     from .coordinator import NutUpsConfigEntry, NutUpsState
 
-_STATE_ISSUES = (
-    (ISSUE_ON_BATTERY, ir.IssueSeverity.WARNING),
-    (ISSUE_LOW_BATTERY, ir.IssueSeverity.CRITICAL),
-    (ISSUE_REPLACE_BATTERY, ir.IssueSeverity.WARNING),
+# Issue kind, severity, and when it is raised.
+_STATE_ISSUES: tuple[tuple[str, ir.IssueSeverity, Callable[[UpsStatus], bool]], ...] = (
+    (ISSUE_ON_BATTERY, ir.IssueSeverity.WARNING, lambda status: status.on_battery),
+    (ISSUE_LOW_BATTERY, ir.IssueSeverity.CRITICAL, lambda status: status.low_battery),
+    (ISSUE_REPLACE_BATTERY, ir.IssueSeverity.WARNING, lambda status: status.has("RB")),
 )
-ALL_ISSUES = (*(kind for kind, _ in _STATE_ISSUES), ISSUE_UNKNOWN_UPS)
+ALL_ISSUES = (*(kind for kind, _, _ in _STATE_ISSUES), ISSUE_UNKNOWN_UPS)
 
 
 def issue_id(entry: NutUpsConfigEntry, kind: str) -> str:
@@ -49,13 +51,11 @@ def _placeholders(entry: NutUpsConfigEntry, state: NutUpsState) -> dict[str, str
 def sync_state_issues(hass: HomeAssistant, entry: NutUpsConfigEntry, state: NutUpsState) -> None:
     """Raise or delete the on/low/replace battery issues to match ``state``."""
     status = state.status
-    active = {
-        ISSUE_ON_BATTERY: status.on_battery,
-        ISSUE_LOW_BATTERY: status.low_battery,
-        ISSUE_REPLACE_BATTERY: status.has("RB"),
-    }
-    for kind, severity in _STATE_ISSUES:
-        if active[kind] and status.known:
+    if status.waiting:
+        return  # no data yet: neither raise nor clear anything
+    placeholders = _placeholders(entry, state)
+    for kind, severity, active in _STATE_ISSUES:
+        if active(status) and status.known:
             ir.async_create_issue(
                 hass,
                 DOMAIN,
@@ -63,9 +63,9 @@ def sync_state_issues(hass: HomeAssistant, entry: NutUpsConfigEntry, state: NutU
                 is_fixable=False,
                 severity=severity,
                 translation_key=kind,
-                translation_placeholders=_placeholders(entry, state),
+                translation_placeholders=placeholders,
             )
-        elif not status.waiting:
+        else:
             ir.async_delete_issue(hass, DOMAIN, issue_id(entry, kind))
 
 

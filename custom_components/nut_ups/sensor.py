@@ -41,7 +41,7 @@ class NutUpsSensorEntityDescription(SensorEntityDescription):
     """A sensor of the UPS: ``value_fn`` reads the state, ``exists_fn`` says if it applies."""
 
     value_fn: Callable[[NutUpsState], StateValue]
-    exists_fn: Callable[[dict[str, str]], bool]
+    exists_fn: Callable[[dict[str, str]], bool] = lambda values: True
     attributes_fn: Callable[[NutUpsState], dict[str, Any]] | None = None
     variables: tuple[str, ...] = ()
     """NUT variables this sensor shows, so they get no generic sensor of their own."""
@@ -219,7 +219,6 @@ def variable_description(name: str, value: str) -> NutUpsSensorEntityDescription
             entity_category=EntityCategory.DIAGNOSTIC,
             entity_registry_enabled_default=False,
             value_fn=_number(name),
-            exists_fn=_has(name),
         )
     return NutUpsSensorEntityDescription(
         key=name,
@@ -227,7 +226,6 @@ def variable_description(name: str, value: str) -> NutUpsSensorEntityDescription
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=lambda state: state.values.get(name),
-        exists_fn=_has(name),
     )
 
 
