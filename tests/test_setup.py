@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_STATE_CHANGED, STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from custom_components.nut_ups.const import CONF_SCAN_INTERVAL, CONF_STATUS_INTERVAL, DOMAIN
@@ -117,6 +117,25 @@ async def test_polls_status_cheaply_and_everything_on_change(
     # On battery, every check is a full LIST VAR (charge and runtime move).
     await refresh(hass, entry)
     assert coordinator.full_polls == full + 2
+
+
+async def test_no_state_writes_while_nothing_changes(hass: HomeAssistant, upsd: Upsd) -> None:
+    """Polls that find nothing new write no state: the recorder is not flooded."""
+    entry = await setup_entry(hass, upsd, scan_interval=0)  # every poll a full LIST VAR
+    coordinator = entry.runtime_data.coordinator
+    changes: list[Event[EventStateChangedData]] = []
+    hass.bus.async_listen(EVENT_STATE_CHANGED, changes.append)
+    full = coordinator.full_polls
+    for _ in range(3):
+        await refresh(hass, entry)
+    assert coordinator.full_polls == full + 3
+    assert changes == []
+    await upsd.set_var("ups.load", "24")
+    await refresh(hass, entry)
+    assert [event.data["entity_id"] for event in changes] == [
+        "sensor.test_load",
+        "sensor.test_estimated_power",
+    ]
 
 
 async def test_full_poll_after_scan_interval(hass: HomeAssistant, upsd: Upsd) -> None:
