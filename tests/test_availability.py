@@ -96,24 +96,33 @@ async def test_data_stale_makes_entities_unavailable(
     assert len(log_lines(caplog, logging.ERROR)) == 1
 
 
-async def test_unknown_ups_raises_a_repair_issue(
+async def test_unknown_ups_raises_and_clears_a_repair_issue(
     hass: HomeAssistant, upsd_factory: UpsdFactory
 ) -> None:
     dev = fixture_path("smart-ups.dev")
     server = upsd_factory(dev)
     entry = await setup_entry(hass, server)
-    # upsd restarted with another ups.conf: our UPS is gone.
+    issue_id = f"{entry.entry_id}_unknown_ups"
+
+    # upsd restarted on the same port with another ups.conf: our UPS is gone.
     await hass.async_add_executor_job(server.stop)
-    renamed = upsd_factory(dev, name="other")
-    hass.config_entries.async_update_entry(entry, data={**entry.data, "port": renamed.port})
-    entry.runtime_data.coordinator.client.port = renamed.port
+    other = await hass.async_add_executor_job(
+        lambda: upsd_factory(dev, name="other", port=server.port)
+    )
     await refresh(hass, entry)
     assert state(hass, entry, "sensor", "battery_charge").state == STATE_UNAVAILABLE
-    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"{entry.entry_id}_unknown_ups")
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
     assert issue is not None and issue.translation_placeholders == {
         "name": "test@127.0.0.1",
         "ups": "test",
     }
+
+    # ups.conf fixed, upsd restarted again: the issue clears itself.
+    await hass.async_add_executor_job(other.stop)
+    await hass.async_add_executor_job(lambda: upsd_factory(dev, port=server.port))
+    await refresh(hass, entry)
+    assert state(hass, entry, "sensor", "battery_charge").state == "100"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
 
 
 @dataclass
