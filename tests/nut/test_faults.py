@@ -313,7 +313,7 @@ async def test_line_cut_before_its_value() -> None:
 async def test_one_shot_connection_carries_one_command() -> None:
     async with fake_server(replies({b"VER": b"v\n"})) as port:
         client = NUTClient("127.0.0.1", port)
-        async with NUTConnection(client, one_shot=True) as conn:
+        async with NUTConnection(client.settings, one_shot=True) as conn:
             assert await conn.server_version() == "v"
             with pytest.raises(NUTConnectionError, match="single command"):
                 await conn.server_version()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import time
 
@@ -190,3 +191,19 @@ async def test_every_one_shot_twin(upsd: Upsd) -> None:
     assert await client.get_num_logins("test") == 0
     assert (await client.server_version()).startswith("Network UPS Tools")
     assert await client.protocol_version() == "1.3"
+
+
+async def test_debug_log_shows_requests_and_replies_without_credentials(
+    upsd: Upsd, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ "Enable debug logging" shows the conversation; credentials are hidden."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.nut_ups.nut")
+    client = admin_for(upsd)
+    await client.check_credentials("test")
+    await client.list_vars("test")
+    text = caplog.text
+    assert f"127.0.0.1:{upsd.port} <- USERNAME *** | PASSWORD ***" in text
+    assert 'SET VAR "test" "nut_ups.credential.probe" "0" | LOGOUT' in text
+    assert "-> ERR VAR-NOT-SUPPORTED" in text
+    assert 'LIST VAR "test"' in text and "END LIST VAR" in text and "items" in text
+    assert upsd.password not in text and upsd.username not in text

@@ -9,7 +9,7 @@ Bundled with the nut_ups integration; it has no Home Assistant imports. Typical 
         values = await conn.list_vars("ups")
 """
 
-from .client import DEFAULT_PORT, DEFAULT_TIMEOUT, NUTClient
+from .client import NUTClient
 from .connection import NUTConnection
 from .exceptions import (
     NUTAuthError,
@@ -23,6 +23,7 @@ from .exceptions import (
     NUTTLSError,
     NUTUnknownUPSError,
 )
+from .settings import DEFAULT_PORT, DEFAULT_TIMEOUT, ServerSettings
 from .tls import TLSMode
 
 __all__ = [
@@ -40,5 +41,6 @@ __all__ = [
     "NUTTLSError",
     "NUTTimeoutError",
     "NUTUnknownUPSError",
+    "ServerSettings",
     "TLSMode",
 ]

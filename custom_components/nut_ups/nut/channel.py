@@ -5,8 +5,6 @@ less CPU per poll than asyncio transports (benchmarks/bench_client.py). TLS afte
 ``ssl.SSLObject`` over memory BIOs on the same socket. ``close()`` releases the descriptor at once.
 """
 
-from __future__ import annotations
-
 import asyncio
 import contextlib
 import ipaddress

@@ -4,19 +4,14 @@ A fresh connection per poll is both simpler and faster than a persistent one: up
 idle for 60 s, and a reused connection stalls on delayed ACKs (measured in ../shared/NUT-NOTES.md).
 """
 
-from __future__ import annotations
-
 import asyncio
 from collections.abc import Awaitable, Callable
 import ssl
 
-from .channel import ip_family
-from .connection import NUTConnection, timeout_error
-from .exceptions import NUTInvalidArgumentError
+from .connection import NUTConnection
+from .exceptions import timeout_error
+from .settings import DEFAULT_PORT, DEFAULT_TIMEOUT, ServerSettings
 from .tls import TLSMode
-
-DEFAULT_PORT = 3493
-DEFAULT_TIMEOUT = 5.0
 
 
 class NUTClient:
@@ -52,18 +47,35 @@ class NUTClient:
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         """Store the settings; nothing is connected until a command or ``connect()``."""
-        if not 0 < port < 65536:
-            raise NUTInvalidArgumentError(f"invalid port {port}")
-        if not timeout > 0:
-            raise NUTInvalidArgumentError(f"timeout must be positive, not {timeout}")
-        self.host = host
-        self.family = ip_family(host)
-        self.port = port
-        self.username = username
-        self.password = password
-        self.timeout = timeout
-        self.tls = tls
-        self.ssl_context = ssl_context
+        self.settings = ServerSettings(
+            host,
+            port,
+            username=username,
+            password=password,
+            timeout=timeout,
+            tls=tls,
+            ssl_context=ssl_context,
+        )
+
+    @property
+    def host(self) -> str:
+        """Host name or IP address of upsd."""
+        return self.settings.host
+
+    @property
+    def port(self) -> int:
+        """TCP port of upsd."""
+        return self.settings.port
+
+    @property
+    def timeout(self) -> float:
+        """Seconds one operation may take as a whole."""
+        return self.settings.timeout
+
+    @property
+    def tls(self) -> TLSMode:
+        """STARTTLS mode."""
+        return self.settings.tls
 
     def __repr__(self) -> str:
         """Describe the client without its credentials."""
@@ -71,15 +83,19 @@ class NUTClient:
 
     def connect(self) -> NUTConnection:
         """Return a connection to use as ``async with client.connect() as conn:``."""
-        return NUTConnection(self)
+        return NUTConnection(self.settings)
 
     async def _once[T](self, call: Callable[[NUTConnection], Awaitable[T]]) -> T:
         """Connect, run ``call``, LOGOUT and close; all within one ``timeout``."""
+        settings = self.settings
         try:
-            async with asyncio.timeout(self.timeout), NUTConnection(self, one_shot=True) as conn:
+            async with (
+                asyncio.timeout(settings.timeout),
+                NUTConnection(settings, one_shot=True) as conn,
+            ):
                 return await call(conn)
         except TimeoutError as err:
-            raise timeout_error(self) from err
+            raise timeout_error(settings.where, settings.timeout) from err
 
     async def list_ups(self) -> dict[str, str]:
         """One-shot :meth:`NUTConnection.list_ups`."""

@@ -5,13 +5,12 @@ Every method sends one request and reads its complete reply within one deadline 
 reply forms are those of NUT's docs/net-protocol.txt.
 """
 
-from __future__ import annotations
-
 import asyncio
 from contextlib import AbstractAsyncContextManager, nullcontext
+import logging
 import ssl
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import Self
 
 from .channel import Channel, SocketChannel, TLSChannel
 from .exceptions import (
@@ -20,16 +19,16 @@ from .exceptions import (
     NUTError,
     NUTProtocolError,
     NUTResponseError,
-    NUTTimeoutError,
     NUTTLSError,
     response_error,
+    timeout_error,
 )
 from .lines import LineBuffer
 from .protocol import MAX_LINE, decode_line, encode_request, split_item, split_words
+from .settings import ServerSettings
 from .tls import TLSMode
 
-if TYPE_CHECKING:
-    from .client import NUTClient
+_LOGGER = logging.getLogger(__package__)
 
 MAX_LIST_ITEMS = 250_000
 """A LIST reply with more items than this is refused as a protocol error (memory bound)."""
@@ -47,16 +46,16 @@ class NUTConnection:
     error) is aborted at once and cannot be used again.
     """
 
-    def __init__(self, client: NUTClient, *, one_shot: bool = False) -> None:
-        """Prepare a connection for ``client``; nothing is opened until ``async with``.
+    def __init__(self, settings: ServerSettings, *, one_shot: bool = False) -> None:
+        """Prepare a connection; nothing is opened until ``async with``.
 
         Args:
-            client: the settings (host, port, credentials, timeout, TLS).
+            settings: host, port, credentials, timeout and TLS mode.
             one_shot: the caller bounds the whole connection with one deadline and sends exactly
                 one command, which then carries LOGOUT in the same write (upsd answers pipelined
                 requests in order, docs/net-protocol.txt).
         """
-        self._client = client
+        self._settings = settings
         self._one_shot = one_shot
         self._channel: Channel | None = None
         self._lines = LineBuffer()
@@ -115,20 +114,22 @@ class NUTConnection:
         """Return the deadline of one operation; none of its own when the one-shot caller set one."""
         if self._one_shot:
             return _NO_DEADLINE
-        return asyncio.timeout(self._client.timeout)
+        return asyncio.timeout(self._settings.timeout)
 
     async def _open(self) -> None:
-        client = self._client
+        settings = self._settings
         with self._guard:
             async with self._timeout():
-                self._channel = await SocketChannel.connect(client.host, client.port, client.family)
-                if client.tls is not TLSMode.OFF:
+                self._channel = await SocketChannel.connect(
+                    settings.host, settings.port, settings.family
+                )
+                if settings.tls is not TLSMode.OFF:
                     await self._starttls()
                 credentials = [
                     (keyword, value)
                     for keyword, value in (
-                        ("USERNAME", client.username),
-                        ("PASSWORD", client.password),
+                        ("USERNAME", settings.username),
+                        ("PASSWORD", settings.password),
                     )
                     if value is not None
                 ]
@@ -140,19 +141,19 @@ class NUTConnection:
                             raise _protocol_error(keyword, reply)
 
     async def _starttls(self) -> None:
-        client = self._client
+        settings = self._settings
         await self._send(b"STARTTLS\n")
         try:
             reply = await self._read_reply()
         except NUTResponseError as err:
-            if client.tls is TLSMode.TRY and err.code in _TLS_UNAVAILABLE:
+            if settings.tls is TLSMode.TRY and err.code in _TLS_UNAVAILABLE:
                 return
             raise NUTTLSError(f"upsd refused STARTTLS: {err}") from err
         if not reply.startswith("OK STARTTLS"):
             raise NUTProtocolError(f"unexpected reply to STARTTLS: {reply[:80]!r}")
         assert isinstance(self._channel, SocketChannel)
-        context = client.ssl_context or ssl.create_default_context()
-        channel = TLSChannel(self._channel, context, client.host)
+        context = settings.ssl_context or ssl.create_default_context()
+        channel = TLSChannel(self._channel, context, settings.host)
         self._channel = channel
         await channel.handshake()
 
@@ -169,6 +170,8 @@ class NUTConnection:
                 raise NUTConnectionError("a one-shot connection carries a single command")
             request += b"LOGOUT\n"
             self._logout_sent = True
+        if _LOGGER.isEnabledFor(logging.DEBUG):
+            _LOGGER.debug("%s <- %s", self._settings.where, redact_request(request))
         await self._channel.send(request)
 
     async def _receive(self) -> None:
@@ -180,9 +183,7 @@ class NUTConnection:
         assert self._channel is not None
         data = await self._channel.recv()
         if not data:
-            raise NUTConnectionError(
-                f"connection closed by the server {self._client.host}:{self._client.port}"
-            )
+            raise NUTConnectionError(f"connection closed by the server {self._settings.where}")
         self._lines.feed(data)
 
     async def _read_reply(self) -> str:
@@ -190,6 +191,8 @@ class NUTConnection:
         while (item := self._lines.next_line()) is None:
             await self._receive()
         line = decode_line(item)
+        if _LOGGER.isEnabledFor(logging.DEBUG):
+            _LOGGER.debug("%s -> %s", self._settings.where, line[:200])
         if line.startswith("ERR"):
             raise _error_from(line)
         return line
@@ -245,6 +248,12 @@ class NUTConnection:
                     for index, raw in enumerate(batch):
                         if raw.startswith(b"END LIST"):
                             lines.unread(batch[index + 1 :])
+                            _LOGGER.debug(
+                                "%s -> END LIST %s: %d items",
+                                self._settings.where,
+                                what,
+                                len(items),
+                            )
                             return items
                         words = split_item(raw, fields + 1)
                         if len(words) != fields + 1:
@@ -401,23 +410,32 @@ class _Guard:
         if not isinstance(exc, Exception):
             return  # cancellation: __aexit__ aborts the connection
         self._conn._abort()  # noqa: SLF001 - the guard is part of the connection
-        client = self._conn._client  # noqa: SLF001
-        where = f"{client.host}:{client.port}"
+        settings = self._conn._settings  # noqa: SLF001
+        where = settings.where
         if isinstance(exc, NUTError):
             return
         if isinstance(exc, TimeoutError):
-            raise timeout_error(client) from exc
+            raise timeout_error(where, settings.timeout) from exc
         if isinstance(exc, ssl.SSLError):
             raise NUTTLSError(f"TLS with {where} failed: {exc}") from exc
         if isinstance(exc, OSError):
             raise NUTConnectionError(f"cannot talk to {where}: {exc}") from exc
 
 
-def timeout_error(client: NUTClient) -> NUTTimeoutError:
-    """Return the error for an operation of ``client`` that ran past its ``timeout``."""
-    return NUTTimeoutError(
-        f"no complete reply from {client.host}:{client.port} within {client.timeout} s"
-    )
+def redact_request(request: bytes) -> str:
+    """Return request lines as text for a log, with USERNAME and PASSWORD arguments hidden.
+
+    Args:
+        request: one or more LF-terminated request lines as sent.
+
+    Returns:
+        The lines joined by ``" | "``, e.g. ``"USERNAME *** | PASSWORD *** | LOGOUT"``.
+    """
+    shown = []
+    for line in request.decode("ascii", "replace").splitlines():
+        keyword = line.partition(" ")[0].upper()
+        shown.append(f"{keyword} ***" if keyword in {"USERNAME", "PASSWORD"} else line)
+    return " | ".join(shown)
 
 
 def _error_from(line: str) -> NUTResponseError:

@@ -5,8 +5,6 @@ docs/net-protocol.txt ("Error responses"); codes not listed there become a plain
 :class:`NUTResponseError`, never a crash.
 """
 
-from __future__ import annotations
-
 
 class NUTError(Exception):
     """Base class of every error the client raises."""
@@ -22,6 +20,11 @@ class NUTTLSError(NUTConnectionError):
 
 class NUTTimeoutError(NUTError):
     """An operation (connect, send and the complete reply) did not finish within its deadline."""
+
+
+def timeout_error(where: str, timeout: float) -> NUTTimeoutError:
+    """Return the error for an operation with ``where`` (``host:port``) that ran past ``timeout`` s."""
+    return NUTTimeoutError(f"no complete reply from {where} within {timeout} s")
 
 
 class NUTProtocolError(NUTError):

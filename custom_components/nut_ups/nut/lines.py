@@ -1,7 +1,5 @@
 """Cutting upsd's byte stream into reply lines (NUT's docs/net-protocol.txt: LF-terminated)."""
 
-from __future__ import annotations
-
 from collections import deque
 
 from .protocol import MAX_LINE

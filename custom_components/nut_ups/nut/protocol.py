@@ -6,8 +6,6 @@ word may hold spaces; inside quotes ``\\``, ``"`` and ``#`` are escaped with a b
 reply line at :data:`MAX_LINE` bytes and then drops its LF, gluing the next line onto it.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 
 from .exceptions import NUTInvalidArgumentError, NUTProtocolError
@@ -35,7 +33,8 @@ def quote(arg: str) -> str:
     if len(arg) > MAX_ARGUMENT:
         raise NUTInvalidArgumentError(f"argument longer than {MAX_ARGUMENT} characters")
     if not (arg.isascii() and arg.isprintable()):
-        raise NUTInvalidArgumentError(f"argument {arg!r} holds control or non-ASCII characters")
+        # The argument may be a password: say what is wrong with it, never what it is.
+        raise NUTInvalidArgumentError("argument holds control or non-ASCII characters")
     return '"' + arg.translate(_ESCAPED) + '"'
 
 

@@ -1,7 +1,5 @@
 """TLS modes for STARTTLS (NUT's docs/net-protocol.txt, "STARTTLS")."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 
 
