@@ -1,13 +1,13 @@
 """Shared fixtures: a real, private upsd running dummy-ups drivers (tests/support/upsd.py)."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
 import pytest
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 from tests.support.upsd import Upsd, fixture_path
 
@@ -64,3 +64,9 @@ def entity_registry_enabled_by_default() -> Iterator[None]:
         new_callable=PropertyMock,
     ):
         yield
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots with Home Assistant's extension (states, registry entries, flow results)."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)

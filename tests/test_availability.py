@@ -1,4 +1,4 @@
-"""upsd going away and coming back; stale data; a UPS that disappears; reauth."""
+"""upsd going away and coming back; stale data; a UPS that disappears; refused reads."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import logging
 import signal
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_REAUTH
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.const import STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.update_coordinator import UpdateFailed
 import pytest
 
 from custom_components.nut_ups.const import DOMAIN
@@ -55,7 +55,8 @@ async def test_upsd_restart_dead_time_and_one_line_each_way(
     assert state(hass, entry, "binary_sensor", "on_battery").state == STATE_UNAVAILABLE
     errors = log_lines(caplog, logging.ERROR)
     assert len(errors) == 1, errors
-    assert "No answer from upsd" in errors[0]
+    assert "No successful answer from upsd at 127.0.0.1" in errors[0]
+    assert "for 15 seconds" in errors[0]
 
     await hass.async_add_executor_job(upsd.start_server)
     await hass.async_add_executor_job(upsd.wait_ready)
@@ -132,17 +133,44 @@ class FakeEndpoint:
     ups: str = "ups"
 
 
-async def test_access_denied_starts_reauth(hass: HomeAssistant) -> None:
-    """A real upsd never refuses LIST/GET; a socket server that does stands in for it."""
-    answers = iter([b'BEGIN LIST VAR ups\nVAR ups ups.status "OL"\nEND LIST VAR ups\n'])
+async def test_access_denied_is_an_issue_not_a_reauth(hass: HomeAssistant) -> None:
+    """Polling is anonymous: upsd refusing it is a repair issue, never a reauth that cannot help.
+
+    A real upsd never refuses LIST/GET; a socket server that does stands in for it.
+    """
+    allowed = True
+    ok_list = b'BEGIN LIST VAR ups\nVAR ups ups.status "OL"\nEND LIST VAR ups\n'
 
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if await reader.readline():
-            writer.write(next(answers, b"ERR ACCESS-DENIED\n"))
+        if request := await reader.readline():
+            if not allowed:
+                writer.write(b"ERR ACCESS-DENIED\n")
+            elif request.startswith(b"GET VAR"):
+                writer.write(b'VAR ups ups.status "OL"\n')
+            else:
+                writer.write(ok_list)
 
     async with fake_server(handler) as port:
         entry = await setup_entry(hass, FakeEndpoint("127.0.0.1", port))
+        issue_id = f"{entry.entry_id}_access_denied"
+        allowed = False
         await refresh(hass, entry)
+        coordinator = entry.runtime_data
+        assert not coordinator.last_update_success
+        assert isinstance(coordinator.last_exception, UpdateFailed)
+        assert coordinator.last_exception.translation_key == "access_denied"
+        assert state(hass, entry, "binary_sensor", "online").state == STATE_UNAVAILABLE
+        issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+        assert issue is not None and issue.translation_placeholders == {
+            "name": "ups@127.0.0.1",
+            "ups": "ups",
+            "error": "ACCESS-DENIED",
+        }
+        assert issue.severity is ir.IssueSeverity.ERROR
+        assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+
+        allowed = True
+        await refresh(hass, entry)
+        assert state(hass, entry, "binary_sensor", "online").state == STATE_ON
+        assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
         await hass.config_entries.async_unload(entry.entry_id)
-    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]

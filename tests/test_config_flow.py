@@ -1,17 +1,17 @@
 """The config flow against real upsd instances, and socket servers for what upsd cannot do."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
 import pytest
 
 from custom_components.nut_ups import config_flow
 from custom_components.nut_ups.const import CONF_UPS, DOMAIN
+from custom_components.nut_ups.nut import NUTInvalidArgumentError
+from custom_components.nut_ups.nut.protocol import encode_request
 from tests.conftest import UpsdFactory
 from tests.support.fake_nut import fake_server, replies, silent
 from tests.support.ha import entity_id, setup_entry, state
@@ -95,7 +95,7 @@ async def test_pick_step_checks_credentials(hass: HomeAssistant, two_ups: Upsd) 
         ({CONF_USERNAME: MONITOR_USER, CONF_PASSWORD: MONITOR_PASSWORD}, {"base": "invalid_auth"}),
         ({CONF_PASSWORD: "only a password"}, {"base": "invalid_auth"}),
         ({CONF_UPS: "nope"}, {CONF_UPS: "unknown_ups"}),
-        ({CONF_UPS: "two words"}, {CONF_UPS: "invalid_ups_name"}),
+        ({CONF_UPS: "two words"}, {CONF_UPS: "unknown_ups"}),
         ({CONF_UPS: "ünï"}, {CONF_UPS: "invalid_ups_name"}),
     ],
 )
@@ -234,10 +234,138 @@ async def test_reconfigure_errors_and_duplicates(hass: HomeAssistant, two_ups: U
     assert placeholders(result)["available"] == "rack, desk"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        {CONF_HOST: HOST, CONF_PORT: two_ups.port, CONF_UPS: "bad name", CONF_USERNAME: " "},
+        {CONF_HOST: HOST, CONF_PORT: two_ups.port, CONF_UPS: "bäd", CONF_USERNAME: " "},
     )
     assert result["errors"] == {CONF_UPS: "invalid_ups_name"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_HOST: HOST, CONF_PORT: two_ups.port, CONF_UPS: "desk"}
     )
     assert result["type"] is FlowResultType.ABORT and result["reason"] == "already_configured"
+
+
+@pytest.mark.parametrize(
+    ("field", "secret"),
+    [
+        (CONF_PASSWORD, "pässwörd-7731"),
+        (CONF_PASSWORD, "line\nbreak-7731"),
+        (CONF_USERNAME, "admïn-7731"),
+        (CONF_USERNAME, "tab\tuser-7731"),
+    ],
+)
+async def test_credentials_the_protocol_cannot_carry(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture, field: str, secret: str
+) -> None:
+    """Refused before anything is sent, with their own error, and never echoed anywhere."""
+    connections = 0
+
+    async def counting(reader: Any, writer: Any) -> None:
+        nonlocal connections
+        connections += 1
+        await replies({b"LIST UPS": LIST_ONE})(reader, writer)
+
+    other = CONF_USERNAME if field == CONF_PASSWORD else CONF_PASSWORD
+    async with fake_server(counting) as port:
+        result = await submit(hass, port, **{field: secret, other: "plain"})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {field: "invalid_credential_text"}
+    assert connections == 0
+    shown = repr(result) + caplog.text
+    assert "7731" not in shown
+
+
+def test_client_errors_never_echo_an_argument() -> None:
+    """The client's own refusal of an argument does not carry the argument (a password)."""
+    with pytest.raises(NUTInvalidArgumentError) as err:
+        encode_request("PASSWORD", ["sécret-7731"])
+    assert "7731" not in str(err.value)
+
+
+async def test_a_listed_name_with_a_space_is_carried(hass: HomeAssistant) -> None:
+    """One rule everywhere: what upsd lists can be polled, quoted on the wire."""
+    requests: list[bytes] = []
+    script = {
+        b"LIST UPS": b'BEGIN LIST UPS\nUPS "a b" "Rack"\nEND LIST UPS\n',
+        b'LIST VAR "a b"': (
+            b'BEGIN LIST VAR "a b"\nVAR "a b" ups.status "OL"\n'
+            b'VAR "a b" battery.charge "97"\nEND LIST VAR "a b"\n'
+        ),
+    }
+
+    async def recording(reader: Any, writer: Any) -> None:
+        while line := await reader.readline():
+            requests.append(line)
+            for prefix, answer in script.items():
+                if line.startswith(prefix):
+                    writer.write(answer)
+                    await writer.drain()
+                    break
+
+    async with fake_server(recording) as port:
+        result = await submit(hass, port)
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert result["data"][CONF_UPS] == "a b"
+        await hass.async_block_till_done()
+        assert hass.states.get("sensor.a_b_battery_charge").state == "97"  # type: ignore[union-attr]
+        typed = await submit(hass, port, **{CONF_UPS: "A B"})
+        assert typed["type"] is FlowResultType.ABORT
+        assert typed["reason"] == "already_configured"
+        await hass.config_entries.async_unload(result["result"].entry_id)
+    assert b'LIST VAR "a b"\n' in requests
+
+
+async def test_a_listed_name_the_protocol_cannot_carry(hass: HomeAssistant) -> None:
+    script = {b"LIST UPS": 'BEGIN LIST UPS\nUPS "ünï" "x"\nEND LIST UPS\n'.encode()}
+    async with fake_server(replies(script)) as port:
+        listed = await submit(hass, port)
+        typed = await submit(hass, port, **{CONF_UPS: "ünï"})
+    assert listed["errors"] == {CONF_UPS: "invalid_ups_name"}
+    assert typed["errors"] == {CONF_UPS: "invalid_ups_name"}
+
+
+async def test_pick_list_leaves_out_added_ups(hass: HomeAssistant, two_ups: Upsd) -> None:
+    await setup_entry(hass, two_ups, "rack")
+    result = await submit(hass, two_ups.port)
+    assert result["type"] is FlowResultType.FORM and result["step_id"] == "pick_ups"
+    options = result["data_schema"].schema[CONF_UPS].config["options"]
+    assert [o["value"] for o in options] == ["desk"]
+    result = dict(
+        await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_UPS: "desk"})
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+
+    result = await submit(hass, two_ups.port)
+    assert result["type"] is FlowResultType.ABORT and result["reason"] == "all_configured"
+
+
+async def test_pick_step_refuses_a_name_not_offered(hass: HomeAssistant, two_ups: Upsd) -> None:
+    result = await submit(hass, two_ups.port)
+    with pytest.raises(InvalidData):
+        await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_UPS: "other"})
+
+
+async def test_unexpected_error_is_shown_not_a_500(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No server produces an unforeseen bug on demand: the one place a patch stands in."""
+
+    async def broken(data: Any) -> dict[str, str]:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(config_flow, "fetch_ups_list", broken)
+    result = await submit(hass, free_port())
+    assert result["type"] is FlowResultType.FORM and result["errors"] == {"base": "unknown"}
+    assert caplog.text.count("Traceback") == 1
+
+
+async def test_options_keep_what_was_entered(hass: HomeAssistant, upsd: Upsd) -> None:
+    entry = await setup_entry(hass, upsd)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"status_interval": 2.5, "scan_interval": 30.0}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.options == {"status_interval": 2.5, "scan_interval": 30}
+    interval = entry.runtime_data.update_interval
+    assert interval is not None and interval.total_seconds() == 2.5

@@ -1,45 +1,25 @@
-"""Entity snapshot (syrupy) for the rich fixture, and diagnostics with private data redacted."""
-
-from __future__ import annotations
-
-from typing import Any
+"""Diagnostics: a snapshot of the download, and private data redacted from it."""
 
 from homeassistant.components.diagnostics import REDACTED
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
 from syrupy.assertion import SnapshotAssertion
+from syrupy.filters import props
 
 from custom_components.nut_ups.diagnostics import (
     async_get_config_entry_diagnostics,
     redact_values,
 )
-from tests.support.ha import setup_entry
+from tests.support.ha import ENTRY_ID, setup_entry
 from tests.support.upsd import Upsd
 
 
-async def test_entities_snapshot(
+async def test_diagnostics_snapshot(
     hass: HomeAssistant, upsd: Upsd, snapshot: SnapshotAssertion
 ) -> None:
-    """Keys, names, units, classes and states of every entity: the integration's public API."""
-    entry = await setup_entry(hass, upsd)
-    registry = er.async_get(hass)
-    entities: dict[str, Any] = {}
-    for item in sorted(
-        er.async_entries_for_config_entry(registry, entry.entry_id), key=lambda e: e.entity_id
-    ):
-        current = hass.states.get(item.entity_id)
-        entities[item.entity_id] = {
-            "key": item.unique_id.removeprefix(f"{entry.entry_id}_"),
-            "translation_key": item.translation_key,
-            "original_name": item.original_name,
-            "device_class": item.original_device_class,
-            "unit": item.unit_of_measurement,
-            "category": item.entity_category,
-            "enabled": item.disabled_by is None,
-            "state": current.state if current else None,
-            "attributes": dict(current.attributes) if current else None,
-        }
-    assert entities == snapshot
+    """The whole download, with Home Assistant's snapshot extension (volatile fields left out)."""
+    entry = await setup_entry(hass, upsd, entry_id=ENTRY_ID)
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    assert diagnostics == snapshot(exclude=props("created_at", "modified_at", "port"))
 
 
 async def test_diagnostics_redact_private_data(hass: HomeAssistant, upsd: Upsd) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 
 from custom_components.nut_ups.const import CONF_SCAN_INTERVAL, CONF_STATUS_INTERVAL, DOMAIN
 from tests.conftest import UpsdFactory
@@ -88,7 +88,7 @@ async def test_options_change_the_intervals(hass: HomeAssistant, upsd: Upsd) -> 
     )
     await hass.async_block_till_done()
     assert entry.options == {CONF_STATUS_INTERVAL: 5, CONF_SCAN_INTERVAL: 120}
-    coordinator = entry.runtime_data.coordinator
+    coordinator = entry.runtime_data
     assert coordinator.update_interval is not None
     assert coordinator.update_interval.total_seconds() == 5
     assert coordinator.scan_interval == 120
@@ -99,7 +99,7 @@ async def test_polls_status_cheaply_and_everything_on_change(
 ) -> None:
     """Status checks between full polls; a changed status triggers a full LIST VAR at once."""
     entry = await setup_entry(hass, upsd)
-    coordinator = entry.runtime_data.coordinator
+    coordinator = entry.runtime_data
     full = coordinator.full_polls
     for _ in range(3):
         await refresh(hass, entry)
@@ -122,7 +122,7 @@ async def test_polls_status_cheaply_and_everything_on_change(
 async def test_no_state_writes_while_nothing_changes(hass: HomeAssistant, upsd: Upsd) -> None:
     """Polls that find nothing new write no state: the recorder is not flooded."""
     entry = await setup_entry(hass, upsd, scan_interval=0)  # every poll a full LIST VAR
-    coordinator = entry.runtime_data.coordinator
+    coordinator = entry.runtime_data
     changes: list[Event[EventStateChangedData]] = []
     hass.bus.async_listen(EVENT_STATE_CHANGED, changes.append)
     full = coordinator.full_polls
@@ -140,7 +140,7 @@ async def test_no_state_writes_while_nothing_changes(hass: HomeAssistant, upsd: 
 
 async def test_full_poll_after_scan_interval(hass: HomeAssistant, upsd: Upsd) -> None:
     entry = await setup_entry(hass, upsd, scan_interval=0)
-    coordinator = entry.runtime_data.coordinator
+    coordinator = entry.runtime_data
     full = coordinator.full_polls
     await upsd.set_var("ups.load", "42")
     await refresh(hass, entry)
@@ -179,3 +179,68 @@ async def test_two_identical_ups_never_collide(
     devices = dr.async_entries_for_config_entry(dr.async_get(hass), first.entry_id)
     devices += dr.async_entries_for_config_entry(dr.async_get(hass), second.entry_id)
     assert len({device.id for device in devices}) == 2
+
+
+async def test_entities_seen_before_come_back_after_a_restart(
+    hass: HomeAssistant, upsd_factory: UpsdFactory, tmp_path: Path
+) -> None:
+    """A variable reported only on battery: after a restart on mains its entity is unknown."""
+    base = fixture_path("smart-ups.dev").read_text()
+    with_extra = tmp_path / "on-battery.dev"
+    with_extra.write_text(base + "ambient.temperature: 24.5\nbattery.current: 3.2\n")
+    server = upsd_factory(with_extra)
+    entry = await setup_entry(hass, server)
+    registry = er.async_get(hass)
+    current = entity_id(hass, entry, "sensor", "battery.current")
+    registry.async_update_entity(current, disabled_by=None)
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert state(hass, entry, "sensor", "battery.current").state == "3.2"
+
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_add_executor_job(server.replace_device, "test", fixture_path("smart-ups.dev"))
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert state(hass, entry, "sensor", "ambient_temperature").state == "unknown"
+    battery_current = state(hass, entry, "sensor", "battery.current")
+    assert battery_current.state == "unknown"
+    assert battery_current.attributes["unit_of_measurement"] == "A"
+
+
+async def test_device_follows_the_ups(hass: HomeAssistant, upsd: Upsd) -> None:
+    """A firmware update or another UPS behind the same name shows without a reload."""
+    entry = await setup_entry(hass, upsd, scan_interval=0)
+    await upsd.set_var("ups.firmware", "UPS 16.1 (ID18)")
+    await upsd.set_var("device.model", "Smart-UPS 1500 RM")
+    await refresh(hass, entry)
+    (device,) = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    assert device.sw_version == "UPS 16.1 (ID18)"
+    assert device.model == "Smart-UPS 1500 RM"
+    assert device.serial_number == "AS1234567890"
+
+
+async def test_sentinel_readings_are_unknown(hass: HomeAssistant, upsd: Upsd) -> None:
+    """-1 and a Socomec's -60.0 runtime mean "not available", never a negative duration."""
+    entry = await setup_entry(hass, upsd, scan_interval=0)
+    await upsd.set_var("battery.runtime", "-60.0")
+    await upsd.set_var("battery.charge", "-1")
+    await upsd.set_var("ups.load", "-1")
+    await upsd.set_var("input.voltage", "-1")
+    await upsd.set_var("ups.temperature", "-5")
+    await refresh(hass, entry)
+    runtime = state(hass, entry, "sensor", "battery_runtime")
+    assert runtime.state == "unknown"
+    assert runtime.attributes["formatted"] is None
+    assert state(hass, entry, "sensor", "battery_charge").state == "unknown"
+    assert state(hass, entry, "sensor", "load").state == "unknown"
+    assert state(hass, entry, "sensor", "estimated_power").state == "unknown"
+    assert state(hass, entry, "sensor", "input_voltage").state == "unknown"
+    assert state(hass, entry, "sensor", "ups_temperature").state == "-5"  # may be negative
+    await upsd.set_var("ups.status", "OB DISCHRG")
+    await refresh(hass, entry)
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"{entry.entry_id}_on_battery")
+    assert issue is not None and issue.translation_placeholders == {
+        "name": "test@127.0.0.1",
+        "charge": "unknown",
+        "runtime": "unknown",
+    }

@@ -61,7 +61,7 @@ def test_format_runtime(seconds: float | None, text: str | None) -> None:
 )
 def test_status(raw: str, state: UpsState | None, level: AlertLevel | None) -> None:
     status = UpsStatus.parse(raw)
-    assert status.state == state
+    assert status.dominant == state
     assert status.alert_level == level
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+import pytest
 
+from custom_components.nut_ups import issues as repair_issues
 from custom_components.nut_ups.const import DOMAIN
 from tests.support.ha import refresh, setup_entry, state
 from tests.support.upsd import Upsd
@@ -20,7 +22,9 @@ def issues_of(hass: HomeAssistant, entry_id: str) -> dict[str, ir.IssueEntry]:
     }
 
 
-async def test_outage_drill(hass: HomeAssistant, upsd: Upsd) -> None:
+async def test_outage_drill(
+    hass: HomeAssistant, upsd: Upsd, monkeypatch: pytest.MonkeyPatch
+) -> None:
     entry = await setup_entry(hass, upsd)
     assert issues_of(hass, entry.entry_id) == {}
 
@@ -41,10 +45,19 @@ async def test_outage_drill(hass: HomeAssistant, upsd: Upsd) -> None:
         "runtime": "30m",
     }
 
-    # The charge falls while on battery: every check re-reads it, and the issue follows.
-    await upsd.set_var("battery.charge", "35")
-    await refresh(hass, entry)
+    # The charge falls while on battery: every check re-reads it; the issue is not rewritten
+    # at every check, but its placeholders follow within a minute.
+    writes = entry.runtime_data.issues.writes
+    for charge in ("79", "78", "35"):
+        await upsd.set_var("battery.charge", charge)
+        await refresh(hass, entry)
     assert state(hass, entry, "sensor", "battery_charge").state == "35"
+    assert entry.runtime_data.issues.writes == writes
+    placeholders = issues_of(hass, entry.entry_id)["on_battery"].translation_placeholders
+    assert placeholders is not None and placeholders["charge"] == "80 %"
+    monkeypatch.setattr(repair_issues, "PLACEHOLDER_REFRESH", 0.0)  # a minute later
+    await refresh(hass, entry)
+    assert entry.runtime_data.issues.writes == writes + 1
     placeholders = issues_of(hass, entry.entry_id)["on_battery"].translation_placeholders
     assert placeholders is not None and placeholders["charge"] == "35 %"
 

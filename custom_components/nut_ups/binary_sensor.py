@@ -1,7 +1,5 @@
 """Binary sensors from ``ups.status``: online, on battery, low battery, replace battery and more."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -10,11 +8,13 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntityDescription,
 )
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import NutUpsConfigEntry, NutUpsState
-from .entity import NutUpsEntity
+from .coordinator import NutUpsConfigEntry
+from .entity import NutUpsEntity, registered_keys
+from .state import STATUS_VAR, NutUpsState
 
 PARALLEL_UPDATES = 0
 
@@ -89,14 +89,15 @@ async def async_setup_entry(
     entry: NutUpsConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the binary sensors once the UPS reports ``ups.status`` (now or later)."""
-    coordinator = entry.runtime_data.coordinator
+    """Add the binary sensors once the UPS reports ``ups.status`` (now, later, or before)."""
+    coordinator = entry.runtime_data
     added = False
+    seen_before = bool(registered_keys(hass, entry, Platform.BINARY_SENSOR))
 
     @callback
     def add_when_reported() -> None:
         nonlocal added
-        if not added and "ups.status" in coordinator.data.values:
+        if not added and (seen_before or STATUS_VAR in coordinator.data.values):
             added = True
             async_add_entities(
                 NutUpsBinarySensor(coordinator, description) for description in BINARY_SENSORS

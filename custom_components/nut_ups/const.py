@@ -1,7 +1,5 @@
 """Constants of the nut_ups integration."""
 
-from __future__ import annotations
-
 from typing import Final
 
 DOMAIN: Final = "nut_ups"
@@ -18,8 +16,3 @@ CLIENT_TIMEOUT: Final = 5.0  # seconds for one operation (connect + command + re
 
 DEAD_TIME: Final = 15.0
 """Seconds without a successful answer before entities go unavailable (upsmon's DEADTIME)."""
-
-ISSUE_ON_BATTERY: Final = "on_battery"
-ISSUE_LOW_BATTERY: Final = "low_battery"
-ISSUE_REPLACE_BATTERY: Final = "replace_battery"
-ISSUE_UNKNOWN_UPS: Final = "unknown_ups"

@@ -3,18 +3,15 @@
 Every ``status_interval`` seconds (default 2): ``GET VAR <ups> ups.status``. A full
 ``LIST VAR <ups>`` every ``scan_interval`` seconds (default 30), at once when the status changed,
 and at every status check while the UPS is on battery (then it replaces the status check).
+Polling is anonymous: no credentials are sent every few seconds.
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass, field
 from datetime import timedelta
 import logging
 import time
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .const import (
@@ -26,48 +23,24 @@ from .const import (
     DEFAULT_STATUS_INTERVAL,
     DOMAIN,
 )
-from .issues import set_unknown_ups_issue
+from .device import identity, update_device
+from .issues import PollProblem, RepairIssues
 from .nut import (
     NUTAuthError,
     NUTClient,
+    NUTConnectionError,
     NUTDataUnavailableError,
     NUTError,
+    NUTProtocolError,
     NUTResponseError,
+    NUTTimeoutError,
     NUTUnknownUPSError,
 )
-from .status import UpsStatus
+from .state import STATUS_VAR, NutUpsState
 
 _LOGGER = logging.getLogger(__name__)
 
-STATUS_VAR = "ups.status"
-
-
-@dataclass(frozen=True, slots=True)
-class NutUpsState:
-    """What the coordinator knows of the UPS after a poll.
-
-    Attributes:
-        values: the last ``LIST VAR`` (variable → text), with ``ups.status`` from the newest check.
-        status: ``ups.status`` parsed.
-    """
-
-    values: dict[str, str]
-    status: UpsStatus = field(compare=False)
-
-    @classmethod
-    def from_values(cls, values: dict[str, str]) -> NutUpsState:
-        """Build the state from a full variable list."""
-        return cls(values, UpsStatus.parse(values.get(STATUS_VAR)))
-
-
-@dataclass(slots=True)
-class NutUpsData:
-    """Runtime data of a config entry (``entry.runtime_data``)."""
-
-    coordinator: NutUpsCoordinator
-
-
-type NutUpsConfigEntry = ConfigEntry[NutUpsData]
+type NutUpsConfigEntry = ConfigEntry[NutUpsCoordinator]
 
 
 def _failed(key: str, **placeholders: str) -> UpdateFailed:
@@ -77,8 +50,29 @@ def _failed(key: str, **placeholders: str) -> UpdateFailed:
     )
 
 
+def _poll_failure(err: NUTError, where: str) -> UpdateFailed:
+    """Say what went wrong with a poll, as it happened (no waiting is claimed when none was)."""
+    if isinstance(err, NUTTimeoutError):
+        return _failed("timeout", where=where, error=str(err))
+    if isinstance(err, NUTProtocolError):
+        return _failed("invalid_response", where=where, error=str(err))
+    if isinstance(err, NUTResponseError):
+        return _failed("upsd_error", where=where, error=str(err))
+    if isinstance(err, NUTConnectionError):
+        return _failed("cannot_connect", where=where, error=str(err))
+    return _failed("poll_failed", where=where, error=str(err))
+
+
 class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
-    """Polls one UPS; listeners are called only when a value changed."""
+    """Polls one UPS; listeners are called only when a value changed.
+
+    Attributes:
+        client: the NUT client (anonymous).
+        ups: the UPS name on upsd.
+        scan_interval: seconds between full ``LIST VAR`` polls while nothing changes.
+        issues: the entry's repair issues, fed after every poll.
+        full_polls: how many ``LIST VAR`` polls ran (diagnostics).
+    """
 
     config_entry: NutUpsConfigEntry
 
@@ -96,46 +90,45 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         self.client = client
         self.ups: str = entry.data[CONF_UPS]
         self.scan_interval: float = entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
+        self.issues = RepairIssues(hass, entry.entry_id, entry.title, self.ups)
         self.full_polls = 0
         self._last_full = -float("inf")
         self._last_success = -float("inf")
-        self._unknown_ups = False
+        self._identity: dict[str, str | None] | None = None
 
     async def _async_update_data(self) -> NutUpsState:
         """Poll upsd once; see the module docstring for which command runs when.
 
         Raises:
-            ConfigEntryAuthFailed: upsd refused our credentials (starts reauth).
-            UpdateFailed: no answer for DEAD_TIME seconds, the data is stale, or the UPS is gone.
+            UpdateFailed: upsd refused the anonymous read (with a repair issue), has no UPS of
+                that name (with a repair issue), has stale data, or did not answer for
+                DEAD_TIME seconds; the message says which.
         """
         now = time.monotonic()
+        where = f"{self.client.host}:{self.client.port}"
         try:
             state = await self._poll(now)
         except NUTAuthError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN,
-                translation_key="auth_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            self.issues.update_problem(PollProblem.ACCESS_DENIED, err.code)
+            raise _failed("access_denied", ups=self.ups, error=err.code) from err
         except NUTUnknownUPSError as err:
-            self._set_unknown_ups(True)
+            self.issues.update_problem(PollProblem.UNKNOWN_UPS, err.code)
             raise _failed("unknown_ups", ups=self.ups) from err
         except NUTDataUnavailableError as err:
             raise _failed("data_unavailable", error=err.code) from err
         except NUTError as err:
-            if self.data is not None and now - self._last_success < DEAD_TIME:
+            if self.data is None:
+                raise _poll_failure(err, where) from err
+            if now - self._last_success < DEAD_TIME:
                 # One missed answer does not flap entities (upsmon's DEADTIME).
                 _LOGGER.debug("Poll of %s failed, keeping last data: %s", self.ups, err)
                 return self.data
-            raise _failed("no_answer", error=str(err)) from err
+            raise _failed(
+                "no_answer", where=where, seconds=f"{DEAD_TIME:.0f}", error=str(err)
+            ) from err
         self._last_success = now
-        self._set_unknown_ups(False)
+        self.issues.update_state(state)
         return state
-
-    def _set_unknown_ups(self, unknown: bool) -> None:
-        if unknown != self._unknown_ups:
-            self._unknown_ups = unknown
-            set_unknown_ups_issue(self.hass, self.config_entry, self.ups, unknown)
 
     async def _poll(self, now: float) -> NutUpsState:
         previous = self.data
@@ -161,4 +154,12 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         values = await self.client.list_vars(self.ups)
         self._last_full = now
         self.full_polls += 1
+        self._follow_device(values)
         return NutUpsState.from_values(values)
+
+    def _follow_device(self, values: dict[str, str]) -> None:
+        """Update the device registry when the UPS's model, serial or firmware changed."""
+        fields = identity(values)
+        if self._identity is not None and fields != self._identity:
+            update_device(self.hass, self.config_entry.entry_id, values)
+        self._identity = fields

@@ -1,7 +1,5 @@
 """Diagnostics: the entry, its options and the last LIST VAR, with private data redacted."""
 
-from __future__ import annotations
-
 import re
 from typing import Any
 
@@ -33,7 +31,7 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: NutUpsConfigEntry
 ) -> dict[str, Any]:
     """Return diagnostics for a config entry."""
-    coordinator = entry.runtime_data.coordinator
+    coordinator = entry.runtime_data
     data = coordinator.data
     return {
         "entry": async_redact_data(entry.as_dict(), TO_REDACT_ENTRY),
@@ -45,11 +43,12 @@ async def async_get_config_entry_diagnostics(
             if coordinator.update_interval
             else None,
             "scan_interval_s": coordinator.scan_interval,
+            "issue_writes": coordinator.issues.writes,
         },
         "status": {
             "raw": data.status.raw,
             "flags": list(data.status.flags),
-            "state": data.status.state,
+            "state": data.status.dominant,
             "alert_level": data.status.alert_level,
         },
         "variables": redact_values(data.values),

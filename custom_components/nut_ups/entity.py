@@ -1,39 +1,13 @@
 """Base entity of nut_ups: one device per config entry, unique IDs from the entry ID."""
 
-from __future__ import annotations
-
-from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import DOMAIN
 from .coordinator import NutUpsCoordinator
-
-
-def _first(values: dict[str, str], *names: str) -> str | None:
-    for name in names:
-        if value := values.get(name, "").strip():
-            return value
-    return None
-
-
-def device_info(coordinator: NutUpsCoordinator) -> DeviceInfo:
-    """Describe the UPS as a device: manufacturer, model, serial and firmware from ``device.*``/``ups.*``.
-
-    Identified by the config entry ID, never by the serial: identical UPS models, blank or
-    garbled USB serials and a new host address all keep their device.
-    """
-    values = coordinator.data.values if coordinator.data else {}
-    entry = coordinator.config_entry
-    return DeviceInfo(
-        identifiers={(DOMAIN, entry.entry_id)},
-        name=coordinator.ups,
-        manufacturer=_first(values, "device.mfr", "ups.mfr"),
-        model=_first(values, "device.model", "ups.model"),
-        serial_number=_first(values, "device.serial", "ups.serial"),
-        sw_version=_first(values, "ups.firmware", "device.firmware"),
-        hw_version=_first(values, "ups.firmware.aux"),
-    )
+from .device import device_info
 
 
 class NutUpsEntity(CoordinatorEntity[NutUpsCoordinator]):
@@ -45,5 +19,23 @@ class NutUpsEntity(CoordinatorEntity[NutUpsCoordinator]):
         """Bind ``description`` to the UPS of ``coordinator``."""
         super().__init__(coordinator)
         self.entity_description = description
-        self._attr_unique_id = f"{coordinator.config_entry.entry_id}_{description.key}"
-        self._attr_device_info = device_info(coordinator)
+        entry_id = coordinator.config_entry.entry_id
+        self._attr_unique_id = f"{entry_id}_{description.key}"
+        self._attr_device_info = device_info(entry_id, coordinator.ups, coordinator.data.values)
+
+
+def registered_keys(
+    hass: HomeAssistant, entry: ConfigEntry, domain: str
+) -> dict[str, er.RegistryEntry]:
+    """Return ``entry``'s entities of ``domain`` in the entity registry, by description key.
+
+    Platforms create these at setup even when the UPS does not report their variable right now
+    (one seen only on battery, say), so after a restart they show *unknown*, not "unavailable
+    (restored)".
+    """
+    prefix = f"{entry.entry_id}_"
+    return {
+        item.unique_id.removeprefix(prefix): item
+        for item in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        if item.domain == domain and item.unique_id.startswith(prefix)
+    }

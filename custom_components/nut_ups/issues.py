@@ -1,93 +1,164 @@
-"""Repair issues: on battery, low battery, replace battery, and a UPS upsd no longer knows.
+"""Repair issues of a UPS: the only code that creates or deletes them.
 
-Each issue is per config entry (``<entry_id>_<kind>``), raised when the UPS enters the state and
-deleted when it leaves it, and synced again from the first poll after a restart.
+State issues (on battery, low battery, replace battery) follow each poll's snapshot; poll
+problems (upsd no longer knows the UPS, upsd refuses anonymous reads) follow the poll's outcome.
+Each issue is per config entry (``<entry_id>_<kind>``), created when its condition starts,
+deleted when it ends, and synced again by the first poll after a restart. While an issue stays
+active its changing placeholders (charge, runtime) are rewritten at most once a minute, so an
+outage does not write the issue registry at every status check.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from enum import StrEnum
+import time
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 
-from .const import (
-    DOMAIN,
-    ISSUE_LOW_BATTERY,
-    ISSUE_ON_BATTERY,
-    ISSUE_REPLACE_BATTERY,
-    ISSUE_UNKNOWN_UPS,
+from .const import DOMAIN
+from .state import NutUpsState
+from .status import UpsStatus, format_runtime
+
+PLACEHOLDER_REFRESH = 60.0
+"""Seconds an active issue keeps its placeholders before changed ones are written again."""
+
+
+class IssueKind(StrEnum):
+    """The repair issues nut_ups raises; values are translation keys (``issues.<kind>``)."""
+
+    ON_BATTERY = "on_battery"
+    LOW_BATTERY = "low_battery"
+    REPLACE_BATTERY = "replace_battery"
+    UNKNOWN_UPS = "unknown_ups"
+    ACCESS_DENIED = "access_denied"
+
+
+class PollProblem(StrEnum):
+    """Why upsd answered a poll without data, when the user has to act on it."""
+
+    UNKNOWN_UPS = IssueKind.UNKNOWN_UPS.value
+    ACCESS_DENIED = IssueKind.ACCESS_DENIED.value
+
+
+@dataclass(frozen=True, slots=True)
+class _StateIssue:
+    kind: IssueKind
+    severity: ir.IssueSeverity
+    active: Callable[[UpsStatus], bool]
+
+
+_STATE_ISSUES: tuple[_StateIssue, ...] = (
+    _StateIssue(IssueKind.ON_BATTERY, ir.IssueSeverity.WARNING, lambda s: s.on_battery),
+    _StateIssue(IssueKind.LOW_BATTERY, ir.IssueSeverity.CRITICAL, lambda s: s.low_battery),
+    _StateIssue(IssueKind.REPLACE_BATTERY, ir.IssueSeverity.WARNING, lambda s: s.has("RB")),
 )
-from .status import UpsStatus, format_runtime, parse_number
-
-if TYPE_CHECKING:
-    from .coordinator import NutUpsConfigEntry, NutUpsState
-
-# Issue kind, severity, and when it is raised.
-_STATE_ISSUES: tuple[tuple[str, ir.IssueSeverity, Callable[[UpsStatus], bool]], ...] = (
-    (ISSUE_ON_BATTERY, ir.IssueSeverity.WARNING, lambda status: status.on_battery),
-    (ISSUE_LOW_BATTERY, ir.IssueSeverity.CRITICAL, lambda status: status.low_battery),
-    (ISSUE_REPLACE_BATTERY, ir.IssueSeverity.WARNING, lambda status: status.has("RB")),
-)
-ALL_ISSUES = (*(kind for kind, _, _ in _STATE_ISSUES), ISSUE_UNKNOWN_UPS)
 
 
-def issue_id(entry: NutUpsConfigEntry, kind: str) -> str:
-    """Return the issue registry ID of issue ``kind`` for ``entry``."""
-    return f"{entry.entry_id}_{kind}"
+def issue_id(entry_id: str, kind: IssueKind) -> str:
+    """Return the issue registry ID of issue ``kind`` for the config entry ``entry_id``."""
+    return f"{entry_id}_{kind}"
 
 
-def _placeholders(entry: NutUpsConfigEntry, state: NutUpsState) -> dict[str, str]:
-    charge = parse_number(state.values.get("battery.charge"))
-    runtime = format_runtime(parse_number(state.values.get("battery.runtime")))
-    return {
-        "name": entry.title,
-        "charge": f"{charge:.0f} %" if charge is not None else "unknown",
-        "runtime": runtime or "unknown",
-    }
+def delete_issues(hass: HomeAssistant, entry_id: str) -> None:
+    """Delete every issue of the config entry ``entry_id`` (unload, removal)."""
+    for kind in IssueKind:
+        ir.async_delete_issue(hass, DOMAIN, issue_id(entry_id, kind))
 
 
-def sync_state_issues(hass: HomeAssistant, entry: NutUpsConfigEntry, state: NutUpsState) -> None:
-    """Raise or delete the on/low/replace battery issues to match ``state``."""
-    status = state.status
-    if status.waiting:
-        return  # no data yet: neither raise nor clear anything
-    placeholders = _placeholders(entry, state)
-    for kind, severity, active in _STATE_ISSUES:
-        if active(status) and status.known:
-            ir.async_create_issue(
-                hass,
-                DOMAIN,
-                issue_id(entry, kind),
-                is_fixable=False,
-                severity=severity,
-                translation_key=kind,
-                translation_placeholders=placeholders,
-            )
-        else:
-            ir.async_delete_issue(hass, DOMAIN, issue_id(entry, kind))
+class RepairIssues:
+    """The repair issues of one config entry, fed by its coordinator after every poll.
 
+    Args:
+        hass: Home Assistant.
+        entry_id: the config entry's ID (scopes the issue IDs).
+        name: the entry's title, shown in the issues (``{name}``).
+        ups: the UPS name on upsd (``{ups}``).
+    """
 
-def set_unknown_ups_issue(
-    hass: HomeAssistant, entry: NutUpsConfigEntry, ups: str, present: bool
-) -> None:
-    """Raise (``present``) or delete the issue saying upsd does not know ``ups`` any more."""
-    if present:
+    def __init__(self, hass: HomeAssistant, entry_id: str, name: str, ups: str) -> None:
+        """Start knowing nothing: the first update writes or deletes every issue."""
+        self._hass = hass
+        self._entry_id = entry_id
+        self._name = name
+        self._ups = ups
+        self._synced = False  # state issues matched to a snapshot at least once
+        self._problem_synced = False  # problem issues matched to a poll outcome at least once
+        self._last: NutUpsState | None = None
+        self._problem: PollProblem | None = None
+        # Active issues: kind → (placeholders written, monotonic time written).
+        self._active: dict[IssueKind, tuple[dict[str, str], float]] = {}
+        self.writes = 0
+        """How many times an issue was created or rewritten (for diagnostics and tests)."""
+
+    def update_state(self, state: NutUpsState) -> None:
+        """Sync after a poll that succeeded with ``state``: match the state issues and clear any poll problem."""
+        self._set_problem(None, "")
+        if state is self._last and self._synced:
+            return  # the status check found nothing new
+        self._last = state
+        status = state.status
+        if status.waiting:
+            return  # no data yet: neither raise nor clear anything
+        placeholders = self._state_placeholders(state)
+        for issue in _STATE_ISSUES:
+            if status.known and issue.active(status):
+                self._create(issue.kind, issue.severity, placeholders)
+            else:
+                self._delete(issue.kind, force=not self._synced)
+        self._synced = True
+
+    def update_problem(self, problem: PollProblem, error: str) -> None:
+        """Raise the issue of ``problem``, why a poll failed (``error``: upsd's code)."""
+        self._set_problem(problem, error)
+
+    def _set_problem(self, problem: PollProblem | None, error: str) -> None:
+        if problem == self._problem and self._problem_synced:
+            return
+        force = not self._problem_synced
+        self._problem = problem
+        self._problem_synced = True
+        for candidate in PollProblem:
+            kind = IssueKind(candidate.value)
+            if candidate is problem:
+                placeholders = {"name": self._name, "ups": self._ups}
+                if problem is PollProblem.ACCESS_DENIED:
+                    placeholders["error"] = error
+                self._create(kind, ir.IssueSeverity.ERROR, placeholders)
+            else:
+                self._delete(kind, force=force)
+
+    def _state_placeholders(self, state: NutUpsState) -> dict[str, str]:
+        charge = state.number("battery.charge")
+        runtime = format_runtime(state.number("battery.runtime"))
+        return {
+            "name": self._name,
+            "charge": f"{charge:.0f} %" if charge is not None else "unknown",
+            "runtime": runtime or "unknown",
+        }
+
+    def _create(
+        self, kind: IssueKind, severity: ir.IssueSeverity, placeholders: dict[str, str]
+    ) -> None:
+        now = time.monotonic()
+        written = self._active.get(kind)
+        if written is not None and (
+            written[0] == placeholders or now - written[1] < PLACEHOLDER_REFRESH
+        ):
+            return
+        self._active[kind] = (placeholders, now)
+        self.writes += 1
         ir.async_create_issue(
-            hass,
+            self._hass,
             DOMAIN,
-            issue_id(entry, ISSUE_UNKNOWN_UPS),
+            issue_id(self._entry_id, kind),
             is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=ISSUE_UNKNOWN_UPS,
-            translation_placeholders={"name": entry.title, "ups": ups},
+            severity=severity,
+            translation_key=kind,
+            translation_placeholders=placeholders,
         )
-    else:
-        ir.async_delete_issue(hass, DOMAIN, issue_id(entry, ISSUE_UNKNOWN_UPS))
 
-
-def delete_all_issues(hass: HomeAssistant, entry: NutUpsConfigEntry) -> None:
-    """Delete every issue of ``entry`` (unload, removal)."""
-    for kind in ALL_ISSUES:
-        ir.async_delete_issue(hass, DOMAIN, issue_id(entry, kind))
+    def _delete(self, kind: IssueKind, *, force: bool) -> None:
+        """Delete the issue if we raised it, or whatever the registry holds when ``force``."""
+        if self._active.pop(kind, None) is not None or force:
+            ir.async_delete_issue(self._hass, DOMAIN, issue_id(self._entry_id, kind))

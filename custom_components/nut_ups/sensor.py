@@ -1,7 +1,5 @@
 """Sensors: battery charge, load, runtime, status, alert level, power and every other variable."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +13,7 @@ from homeassistant.components.sensor import (
 from homeassistant.const import (
     PERCENTAGE,
     EntityCategory,
+    Platform,
     UnitOfApparentPower,
     UnitOfElectricCurrent,
     UnitOfElectricPotential,
@@ -24,10 +23,12 @@ from homeassistant.const import (
     UnitOfTime,
 )
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import NutUpsConfigEntry, NutUpsState
-from .entity import NutUpsEntity
+from .coordinator import NutUpsConfigEntry
+from .entity import NutUpsEntity, registered_keys
+from .state import STATUS_VAR, NutUpsState
 from .status import AlertLevel, UpsState, format_runtime, parse_number
 from .variables import is_numeric_variable, variable_kind
 
@@ -48,7 +49,7 @@ class NutUpsSensorEntityDescription(SensorEntityDescription):
 
 
 def _number(name: str) -> Callable[[NutUpsState], float | None]:
-    return lambda state: parse_number(state.values.get(name))
+    return lambda state: state.number(name)
 
 
 def _has(name: str) -> Callable[[dict[str, str]], bool]:
@@ -56,15 +57,15 @@ def _has(name: str) -> Callable[[dict[str, str]], bool]:
 
 
 def _estimated_power(state: NutUpsState) -> float | None:
-    nominal = parse_number(state.values.get("ups.realpower.nominal"))
-    load = parse_number(state.values.get("ups.load"))
+    nominal = state.number("ups.realpower.nominal")
+    load = state.number("ups.load")
     if nominal is None or load is None:
         return None
     return round(nominal * load / 100, 1)
 
 
 def _runtime_attributes(state: NutUpsState) -> dict[str, Any]:
-    return {"formatted": format_runtime(parse_number(state.values.get("battery.runtime")))}
+    return {"formatted": format_runtime(state.number("battery.runtime"))}
 
 
 def _status_attributes(state: NutUpsState) -> dict[str, Any]:
@@ -116,17 +117,17 @@ SENSORS: tuple[NutUpsSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=[level.value for level in AlertLevel],
         value_fn=lambda state: state.status.alert_level,
-        exists_fn=_has("ups.status"),
+        exists_fn=_has(STATUS_VAR),
     ),
     NutUpsSensorEntityDescription(
         key="status",
         translation_key="status",
         device_class=SensorDeviceClass.ENUM,
         options=[state.value for state in UpsState],
-        value_fn=lambda state: state.status.state,
-        exists_fn=_has("ups.status"),
+        value_fn=lambda state: state.status.dominant,
+        exists_fn=_has(STATUS_VAR),
         attributes_fn=_status_attributes,
-        variables=("ups.status",),
+        variables=(STATUS_VAR,),
     ),
     _measurement(
         "input_voltage",
@@ -229,14 +230,37 @@ def variable_description(name: str, value: str) -> NutUpsSensorEntityDescription
     )
 
 
+def _seen_variable_description(name: str, item: er.RegistryEntry) -> NutUpsSensorEntityDescription:
+    """Describe a variable sensor from its registry entry while the UPS does not report it.
+
+    A unit, device class or state class in the registry means it was a number.
+    """
+    numeric = bool(
+        item.unit_of_measurement
+        or item.original_device_class
+        or (item.capabilities or {}).get("state_class")
+    )
+    return variable_description(name, "0" if numeric else "")
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: NutUpsConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the sensors of the variables the UPS reports now, and of those that appear later."""
-    coordinator = entry.runtime_data.coordinator
+    """Add the sensors of the variables reported now, seen before, or appearing later.
+
+    "Seen before" comes from the entity registry: a variable reported only on battery gets its
+    entity after a restart on mains too, showing unknown rather than unavailable.
+    """
+    coordinator = entry.runtime_data
     added: set[str] = set()
+    fixed_keys = {description.key for description in SENSORS}
+
+    def add(new: list[NutUpsSensor]) -> None:
+        added.update(sensor.entity_description.key for sensor in new)
+        if new:
+            async_add_entities(new)
 
     @callback
     def add_new() -> None:
@@ -251,11 +275,22 @@ async def async_setup_entry(
             for name, value in values.items()
             if name not in _COVERED and name not in added
         ]
-        added.update(sensor.entity_description.key for sensor in new)
-        if new:
-            async_add_entities(new)
+        add(new)
 
     add_new()
+    seen_before = registered_keys(hass, entry, Platform.SENSOR)
+    add(
+        [
+            NutUpsSensor(coordinator, description)
+            for description in SENSORS
+            if description.key in seen_before and description.key not in added
+        ]
+        + [
+            NutUpsSensor(coordinator, _seen_variable_description(key, item))
+            for key, item in seen_before.items()
+            if key not in fixed_keys and key not in _COVERED and key not in added
+        ]
+    )
     entry.async_on_unload(coordinator.async_add_listener(add_new))
 
 

@@ -4,8 +4,6 @@ Tokens from NUT's docs/nut-names.txt ("ups.status"); unknown tokens are kept as 
 change the state or the alert level. Pure functions: no Home Assistant imports.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from enum import StrEnum
 import re
@@ -83,10 +81,10 @@ class UpsStatus:
     @property
     def known(self) -> bool:
         """Whether the status says anything about power at all (not empty, not only WAIT)."""
-        return self.state is not None and not self.waiting
+        return self.dominant is not None and not self.waiting
 
     @property
-    def state(self) -> UpsState | None:
+    def dominant(self) -> UpsState | None:
         """The dominant state, or None when no token is one we know."""
         for token, state in _STATE_BY_TOKEN:
             if token in self.flags:

@@ -4,8 +4,6 @@ Pure data and functions without Home Assistant imports; sensor.py maps them onto
 Assistant's units and device classes.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 import re
 
@@ -55,6 +53,27 @@ _NOT_A_NUMBER = re.compile(
     r"(vendorid|productid|serial|firmware|version|\.date$|\.id$|\.type$|\.model$|\.mfr$|"
     r"macaddr|\.status$|^driver\.parameter\.|^driver\.flag\.|\.name$|\.desc$|\.cmd$)"
 )
+
+
+# Units of quantities that cannot be negative: a negative reading is a driver's "not available".
+_NON_NEGATIVE_UNITS = frozenset({"%", "V", "A", "Hz", "W", "VA", "s", "Ah"})
+
+
+def valid_quantity(name: str, number: float | None) -> float | None:
+    """Return ``number`` unless it is a sentinel for ``name``; None when it is.
+
+    Args:
+        name: the NUT variable, e.g. ``"battery.runtime"``.
+        number: its parsed value (finite: :func:`.status.parse_number` accepts no inf/nan).
+
+    Returns:
+        None for a negative value of a quantity in %, V, A, Hz, W, VA, s or Ah (``-1`` and a
+        Socomec's ``-60.0`` runtime mean "not available"); ``number`` otherwise. Temperatures
+        may be negative and are kept.
+    """
+    if number is None or number >= 0:
+        return number
+    return None if variable_kind(name).unit in _NON_NEGATIVE_UNITS else number
 
 
 def is_numeric_variable(name: str, value: str, parsed: float | None) -> bool:

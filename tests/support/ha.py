@@ -11,6 +11,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.nut_ups.const import CONF_UPS, DOMAIN
 
+ENTRY_ID = "01JNUTUPS0SNAPSH0T0ENTRY00"
+"""A fixed config entry ID for snapshot tests: unique IDs are made from it."""
+
 
 class Endpoint(Protocol):
     """Where a UPS is served: a real upsd (tests.support.upsd.Upsd) or a fake server."""
@@ -26,12 +29,21 @@ class Endpoint(Protocol):
 
 
 async def setup_entry(
-    hass: HomeAssistant, server: Endpoint, ups: str | None = None, **options: Any
+    hass: HomeAssistant,
+    server: Endpoint,
+    ups: str | None = None,
+    *,
+    entry_id: str | None = None,
+    **options: Any,
 ) -> MockConfigEntry:
-    """Add and set up a nut_ups entry for ``ups`` (default: the server's first) on ``server``."""
+    """Add and set up a nut_ups entry for ``ups`` (default: the server's first) on ``server``.
+
+    ``entry_id`` fixes the entry's ID (snapshots hold unique IDs made from it).
+    """
     ups = ups or server.ups
     entry = MockConfigEntry(
         domain=DOMAIN,
+        entry_id=entry_id,
         title=f"{ups}@{server.host}",
         unique_id=f"{server.host}:{server.port}/{ups}",
         data={CONF_HOST: server.host, CONF_PORT: server.port, CONF_UPS: ups},
@@ -60,5 +72,5 @@ def state(hass: HomeAssistant, entry: MockConfigEntry, platform: str, key: str) 
 
 async def refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Run one poll of the entry's coordinator now and let listeners finish."""
-    await entry.runtime_data.coordinator.async_refresh()
+    await entry.runtime_data.async_refresh()
     await hass.async_block_till_done()
