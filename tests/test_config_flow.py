@@ -152,7 +152,7 @@ LIST_ONE = b'BEGIN LIST UPS\nUPS ups "x"\nEND LIST UPS\n'
 @pytest.mark.parametrize(
     ("set_reply", "error"),
     [
-        (b"ERR UNKNOWN-UPS\n", {CONF_UPS: "unknown_ups"}),
+        (b"ERR UNKNOWN-UPS\n", {"base": "ups_gone"}),
         (b"ERR SOMETHING-ELSE\n", {"base": "cannot_connect"}),
         (None, {"base": "timeout"}),
     ],

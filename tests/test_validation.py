@@ -1035,15 +1035,9 @@ def test_flow_form_fields(kind: str) -> None:
             assert set(step.get("menu_options", {})) == form.menu, form.step
 
 
-KNOWN_PLACEHOLDER_GAPS = {
-    # Found by this test in the committed flow (reported, not fixed here): check_credentials
-    # raises FlowError("unknown_ups", available=...) into these steps' errors, and
-    # config.error.unknown_ups names {available}, but the steps pass no "available" (the
-    # frontend then shows a translation error instead of the message). Delete each line when
-    # its step passes it: the test fails on a gap that is gone as on a new one.
-    ("config", "step", "pick_ups", "available"),
-    ("config", "step", "reauth_confirm", "available"),
-}
+# A step whose form may show an error naming a placeholder the step does not pass. Empty: the
+# test fails on a new gap, and on a listed gap that is gone.
+KNOWN_PLACEHOLDER_GAPS: set[tuple[str, str, str, str]] = set()
 
 
 @pytest.mark.parametrize("kind", ["config", "options"])

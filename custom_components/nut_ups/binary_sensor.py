@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import override
 
 from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
@@ -113,6 +114,7 @@ class NutUpsBinarySensor(NutUpsEntity, BinarySensorEntity):
     entity_description: NutUpsBinarySensorEntityDescription
 
     @property
+    @override
     def is_on(self) -> bool | None:
         """On/off; None (unknown) while upsd has no status yet (WAIT) or none at all."""
         data = self.coordinator.data

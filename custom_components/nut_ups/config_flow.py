@@ -112,7 +112,7 @@ def _flow_error(err: NUTError) -> FlowError:
     if isinstance(err, NUTAuthError):
         return FlowError("invalid_auth")
     if isinstance(err, NUTUnknownUPSError):
-        return FlowError("unknown_ups", CONF_UPS, available="")
+        return FlowError("ups_gone")
     return FlowError("cannot_connect", error=str(err))
 
 
@@ -132,7 +132,7 @@ async def verify_credentials(data: Mapping[str, Any], ups: str) -> None:
     """Check the username and password of ``data`` for ``ups``, if any were given.
 
     Raises:
-        FlowError: invalid_auth, unknown_ups, cannot_connect, timeout or invalid_response.
+        FlowError: invalid_auth, ups_gone, cannot_connect, timeout or invalid_response.
     """
     if not (data.get(CONF_USERNAME) or data.get(CONF_PASSWORD)):
         return
@@ -283,7 +283,7 @@ class NutUpsConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Let the user pick one of the server's UPSes not added yet (name and description)."""
         errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {"host": self._data[CONF_HOST], "error": ""}
+        placeholders = {"host": self._data[CONF_HOST], "available": "", "error": ""}
         if user_input is not None:
 
             async def pick() -> ConfigFlowResult:
@@ -327,7 +327,7 @@ class NutUpsConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for the username and password again and check them."""
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {"name": entry.title, "error": ""}
+        placeholders: dict[str, str] = {"name": entry.title, "available": "", "error": ""}
         if user_input is not None:
             data = {**entry.data, **_clean(user_input)}
             for field in (CONF_USERNAME, CONF_PASSWORD):

@@ -9,6 +9,7 @@ Polling is anonymous: no credentials are sent every few seconds.
 from datetime import timedelta
 import logging
 import time
+from typing import override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -96,6 +97,7 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         self._last_success = -float("inf")
         self._identity: dict[str, str | None] | None = None
 
+    @override
     async def _async_update_data(self) -> NutUpsState:
         """Poll upsd once; see the module docstring for which command runs when.
 

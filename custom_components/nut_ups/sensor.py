@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, override
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -300,11 +300,13 @@ class NutUpsSensor(NutUpsEntity, SensorEntity):
     entity_description: NutUpsSensorEntityDescription
 
     @property
+    @override
     def native_value(self) -> StateValue:
         """The state; None (unknown) when the UPS does not report it right now."""
         return self.entity_description.value_fn(self.coordinator.data)
 
     @property
+    @override
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Extra attributes (status flags, runtime as text)."""
         if self.entity_description.attributes_fn is None:
