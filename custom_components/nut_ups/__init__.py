@@ -1,12 +1,11 @@
 """NUT UPS: watch uninterruptible power supplies through Network UPS Tools' upsd."""
 
-from homeassistant.const import CONF_HOST, CONF_PORT, Platform
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 
-from .const import CLIENT_TIMEOUT
+from .connect import client_for
 from .coordinator import NutUpsConfigEntry, NutUpsCoordinator
 from .issues import delete_issues
-from .nut import NUTClient
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 
@@ -16,7 +15,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: NutUpsConfigEntry) -> bo
 
     Polling is anonymous: credentials, when given, are for commands and are never sent by it.
     """
-    client = NUTClient(entry.data[CONF_HOST], entry.data[CONF_PORT], timeout=CLIENT_TIMEOUT)
+    client = client_for(entry.data, credentials=False)
     coordinator = NutUpsCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator

@@ -33,6 +33,7 @@ from homeassistant.helpers.selector import (
 )
 import probatio
 
+from .connect import client_for
 from .const import (
     CLIENT_TIMEOUT,
     CONF_SCAN_INTERVAL,
@@ -94,13 +95,7 @@ def check_credential_text(data: Mapping[str, Any]) -> None:
 
 
 def _client(data: Mapping[str, Any]) -> NUTClient:
-    return NUTClient(
-        data[CONF_HOST],
-        int(data[CONF_PORT]),
-        username=data.get(CONF_USERNAME) or None,
-        password=data.get(CONF_PASSWORD) or None,
-        timeout=CLIENT_TIMEOUT,
-    )
+    return client_for(data, credentials=True, timeout=CLIENT_TIMEOUT)
 
 
 def _flow_error(err: NUTError) -> FlowError:
