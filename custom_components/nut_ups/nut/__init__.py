@@ -17,6 +17,7 @@ from .exceptions import (
     NUTDataUnavailableError,
     NUTError,
     NUTInvalidArgumentError,
+    NUTOutcomeUnknownError,
     NUTProtocolError,
     NUTResponseError,
     NUTTimeoutError,
@@ -25,6 +26,7 @@ from .exceptions import (
 )
 from .settings import DEFAULT_PORT, DEFAULT_TIMEOUT, ServerSettings
 from .tls import TLSMode
+from .tracking import Outcome
 
 __all__ = [
     "DEFAULT_PORT",
@@ -36,11 +38,13 @@ __all__ = [
     "NUTDataUnavailableError",
     "NUTError",
     "NUTInvalidArgumentError",
+    "NUTOutcomeUnknownError",
     "NUTProtocolError",
     "NUTResponseError",
     "NUTTLSError",
     "NUTTimeoutError",
     "NUTUnknownUPSError",
+    "Outcome",
     "ServerSettings",
     "TLSMode",
 ]

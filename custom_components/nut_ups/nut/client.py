@@ -10,9 +10,10 @@ from collections.abc import Awaitable, Callable
 import ssl
 
 from .connection import NUTConnection
-from .exceptions import timeout_error
+from .exceptions import NUTOutcomeUnknownError, NUTTimeoutError, timeout_error
 from .settings import DEFAULT_PORT, DEFAULT_TIMEOUT, ServerSettings
 from .tls import TLSMode
+from .tracking import Outcome, outcome_of
 
 
 class NUTClient:
@@ -150,13 +151,53 @@ class NUTClient:
         """One-shot :meth:`NUTConnection.get_num_logins`."""
         return await self._once(lambda c: c.get_num_logins(ups))
 
-    async def set_var(self, ups: str, var: str, value: str) -> None:
+    async def set_var(self, ups: str, var: str, value: str) -> str | None:
         """One-shot :meth:`NUTConnection.set_var`."""
-        await self._once(lambda c: c.set_var(ups, var, value))
+        return await self._once(lambda c: c.set_var(ups, var, value))
 
-    async def run_command(self, ups: str, cmd: str, value: str | None = None) -> None:
+    async def run_command(self, ups: str, cmd: str, value: str | None = None) -> str | None:
         """One-shot :meth:`NUTConnection.run_command`."""
-        await self._once(lambda c: c.run_command(ups, cmd, value))
+        return await self._once(lambda c: c.run_command(ups, cmd, value))
+
+    async def set_var_tracked(self, ups: str, var: str, value: str) -> Outcome:
+        """``SET VAR`` with TRACKING: sent once, then wait for the driver's outcome.
+
+        Returns:
+            :class:`Outcome` (``SENT`` when upsd has no TRACKING).
+
+        Raises:
+            NUTOutcomeUnknownError: sent, but no outcome within ``timeout``;
+            NUTAuthError, NUTResponseError, NUTConnectionError, NUTTimeoutError: not carried out.
+        """
+        return await self._tracked(lambda c: c.set_var(ups, var, value))
+
+    async def run_command_tracked(self, ups: str, cmd: str, value: str | None = None) -> Outcome:
+        """``INSTCMD`` with TRACKING: sent once, then wait for the driver's outcome.
+
+        Returns and raises as :meth:`set_var_tracked`.
+        """
+        return await self._tracked(lambda c: c.run_command(ups, cmd, value))
+
+    async def _tracked(self, send: Callable[[NUTConnection], Awaitable[str | None]]) -> Outcome:
+        """Connect, log in, ``SET TRACKING ON``, ``send`` once, poll the outcome; one deadline."""
+        settings = self.settings
+        sent = False
+        try:
+            async with asyncio.timeout(settings.timeout), NUTConnection(settings) as conn:
+                tracking = await conn.enable_tracking()
+                tracking_id = await send(conn)
+                sent = True
+                return await outcome_of(conn, tracking_id if tracking else None)
+        except TimeoutError as err:
+            if sent:
+                raise NUTOutcomeUnknownError(
+                    f"{settings.where} accepted the request; no outcome within {settings.timeout} s"
+                ) from err
+            raise timeout_error(settings.where, settings.timeout) from err
+        except NUTTimeoutError as err:
+            if sent:
+                raise NUTOutcomeUnknownError(str(err)) from err
+            raise
 
     async def check_credentials(self, ups: str) -> None:
         """One-shot :meth:`NUTConnection.check_credentials`."""

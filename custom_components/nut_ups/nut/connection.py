@@ -205,12 +205,13 @@ class NUTConnection:
                 await self._send(request, command=True)
                 return await self._read_reply()
 
-    async def _simple(self, keywords: str, *args: str) -> None:
-        """Send a command whose only good reply is a line starting with ``OK``."""
+    async def _simple(self, keywords: str, *args: str) -> str:
+        """Send a command whose only good reply is a line starting with ``OK``; return it."""
         reply = await self._request(keywords, *args)
         if not reply.startswith("OK"):
             with self._guard:
                 raise _protocol_error(keywords, reply)
+        return reply
 
     async def _get(self, what: str, *args: str) -> list[str]:
         """``GET <what> args`` → the reply's words after the echoed ``<what> args``."""
@@ -333,26 +334,55 @@ class NUTConnection:
             raise NUTProtocolError(f"NUMLOGINS is not a number: {value[:40]!r}")
         return int(value)
 
-    async def set_var(self, ups: str, var: str, value: str) -> None:
+    async def set_var(self, ups: str, var: str, value: str) -> str | None:
         """``SET VAR <ups> <var> "<value>"``; needs credentials with SET rights.
 
         ``OK`` only means upsd passed the request to the driver (docs/net-protocol.txt).
+
+        Returns:
+            The tracking ID of ``OK TRACKING <id>`` (after :meth:`enable_tracking`), else None.
 
         Raises:
             NUTAuthError: missing credentials or rights; NUTResponseError: READONLY, INVALID-VALUE…
 
         """
-        await self._simple("SET VAR", ups, var, value)
+        return _tracking_id(await self._simple("SET VAR", ups, var, value))
 
-    async def run_command(self, ups: str, cmd: str, value: str | None = None) -> None:
+    async def run_command(self, ups: str, cmd: str, value: str | None = None) -> str | None:
         """``INSTCMD <ups> <cmd> ["<value>"]``: run an instant command; needs INSTCMD rights.
+
+        Returns:
+            The tracking ID of ``OK TRACKING <id>`` (after :meth:`enable_tracking`), else None.
 
         Raises:
             NUTAuthError: missing credentials or rights; NUTResponseError: CMD-NOT-SUPPORTED…
 
         """
         args = (ups, cmd) if value is None else (ups, cmd, value)
-        await self._simple("INSTCMD", *args)
+        return _tracking_id(await self._simple("INSTCMD", *args))
+
+    async def enable_tracking(self) -> bool:
+        """``SET TRACKING ON``: later SET VAR and INSTCMD replies carry a tracking ID.
+
+        Returns:
+            False when upsd does not know TRACKING (before NUT 2.8.0), True otherwise.
+        """
+        try:
+            await self._simple("SET TRACKING", "ON")
+        except NUTAuthError:
+            raise
+        except NUTResponseError:
+            return False
+        return True
+
+    async def get_tracking(self, tracking_id: str) -> str:
+        """``GET TRACKING <id>`` → ``"PENDING"``, ``"SUCCESS"`` or ``"FAILURE"``.
+
+        Raises:
+            NUTResponseError: ``UNKNOWN`` when upsd has no such ID (expired or never issued).
+        """
+        reply = await self._request("GET TRACKING", tracking_id)
+        return reply.strip().upper()
 
     async def check_credentials(self, ups: str) -> None:
         """Check the configured username and password without changing anything.
@@ -436,6 +466,11 @@ def redact_request(request: bytes) -> str:
         keyword = line.partition(" ")[0].upper()
         shown.append(f"{keyword} ***" if keyword in {"USERNAME", "PASSWORD"} else line)
     return " | ".join(shown)
+
+
+def _tracking_id(reply: str) -> str | None:
+    words = reply.split()
+    return words[2] if len(words) == 3 and words[1] == "TRACKING" else None
 
 
 def _error_from(line: str) -> NUTResponseError:

@@ -22,6 +22,13 @@ class NUTTimeoutError(NUTError):
     """An operation (connect, send and the complete reply) did not finish within its deadline."""
 
 
+class NUTOutcomeUnknownError(NUTTimeoutError):
+    """upsd accepted a SET VAR or INSTCMD, but its outcome did not arrive in time.
+
+    The command was sent once and may still take effect: never retry it blindly.
+    """
+
+
 def timeout_error(where: str, timeout: float) -> NUTTimeoutError:
     """Return the error for an operation with ``where`` (``host:port``) that ran past ``timeout`` s."""
     return NUTTimeoutError(f"no complete reply from {where} within {timeout} s")
