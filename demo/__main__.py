@@ -19,10 +19,12 @@ import threading
 import time
 
 from tests.support.hass import OWNER, Hass
-from tests.support.upsd import REPO_ROOT, Upsd, fixture_path, running_upsd
+from tests.support.upsd import REPO_ROOT, Upsd, running_upsd
 
 DEMO_DIR = REPO_ROOT / ".demo"
 STATE_FILE = DEMO_DIR / "state.json"
+DEVICE = Path(__file__).with_name("ups.dev")
+"""An Eaton 5PX 1500 as usbhid-ups reports it (see the file's header)."""
 UPS = "demo"
 ENTITIES = (
     "sensor.demo_battery_charge",
@@ -30,10 +32,14 @@ ENTITIES = (
     "sensor.demo_battery_runtime",
     "sensor.demo_status",
     "sensor.demo_alert_level",
+    "sensor.demo_input_voltage",
+    "sensor.demo_power",
     "binary_sensor.demo_online",
     "binary_sensor.demo_on_battery",
     "binary_sensor.demo_low_battery",
 )
+# Diagnostic sensors (disabled by default) that the dashboard shows: the demo enables them.
+ENABLED = {"sensor.demo_input_frequency": "50.0", "sensor.demo_battery_charger_status": "floating"}
 
 
 async def add_integration(hass: Hass, server: Upsd) -> dict[str, object]:
@@ -45,6 +51,18 @@ async def add_integration(hass: Hass, server: Upsd) -> dict[str, object]:
     if result.get("type") != "create_entry":
         raise RuntimeError(f"config flow did not create an entry: {result}")
     await hass.wait_state("sensor.demo_battery_charge", "100")
+    # Enabling an entity reloads the entry after 30 s (Home Assistant's own delay).
+    async with hass.websocket() as ws:
+        for entity_id in ENABLED:
+            await ws.call(
+                {
+                    "type": "config/entity_registry/update",
+                    "entity_id": entity_id,
+                    "disabled_by": None,
+                }
+            )
+    for entity_id, value in ENABLED.items():
+        await hass.wait_state(entity_id, value, timeout=90)
     return result
 
 
@@ -54,7 +72,7 @@ def run() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     shutil.rmtree(DEMO_DIR, ignore_errors=True)
     DEMO_DIR.mkdir()
-    with running_upsd({UPS: fixture_path("smart-ups.dev")}) as server:
+    with running_upsd({UPS: DEVICE}) as server:
         print(f"upsd serves UPS '{UPS}' on {server.host}:{server.port}")
         hass = Hass(DEMO_DIR / "config")
         try:
@@ -71,7 +89,7 @@ def run() -> None:
             )
             print(f"\nHome Assistant: {hass.url}/nut-ups/ups   (dashboard)")
             print(f"  login: {OWNER['username']} / {OWNER['password']}")
-            print("  entities: " + ", ".join(ENTITIES))
+            print("  entities: " + ", ".join((*ENTITIES, *ENABLED)))
             print("  play a power failure:  scripts/demo outage")
             print(f"  log: {hass.log_file}")
             print("Ctrl-C stops everything.")
@@ -88,19 +106,32 @@ def _demo_upsd() -> Upsd:
     return Upsd({state["ups"]: Path()}, host=state["host"], port=state["port"])
 
 
+# What a real line-interactive Eaton (usbhid-ups) reports through a power failure, after the dumps
+# of ../shared/nut-ddl taken on battery: no mains, so input.voltage and input.frequency read 0
+# (MGE/Eaton HID, Zigor and blazer dumps; APC's snmp-ups and apcsmart keep the last frequency and
+# add input.transfer.reason); the charger turns to discharging (Eaton/Dell); the inverter holds the
+# output at 230 V / 50 Hz; the load and real power move a little; charge and runtime fall until
+# LB at battery.charge.low (20 %). When the mains return, the charger charges, then floats.
+NO_MAINS = {"input.voltage": "0.0", "input.frequency": "0.0"}
 OUTAGE: tuple[tuple[str, dict[str, str]], ...] = (
     (
         "power fails",
         {
+            **NO_MAINS,
+            "battery.charger.status": "discharging",
+            "output.voltage": "229.8",
+            "ups.load": "25",
+            "ups.realpower": "337",
+            "ups.power": "388",
+            "output.current": "1.70",
             "battery.charge": "97",
-            "battery.runtime": "3600",
-            "ups.load": "31",
+            "battery.runtime": "1860",
             "ups.status": "OB DISCHRG",
         },
     ),
-    ("on battery", {"battery.charge": "82", "battery.runtime": "2700"}),
-    ("on battery", {"battery.charge": "61", "battery.runtime": "1800"}),
-    ("on battery", {"battery.charge": "38", "battery.runtime": "900"}),
+    ("on battery", {"battery.charge": "82", "battery.runtime": "1500", "ups.load": "26"}),
+    ("on battery", {"battery.charge": "61", "battery.runtime": "1080"}),
+    ("on battery", {"battery.charge": "38", "battery.runtime": "600"}),
     (
         "battery low",
         {"battery.charge": "18", "battery.runtime": "240", "ups.status": "OB DISCHRG LB"},
@@ -108,14 +139,70 @@ OUTAGE: tuple[tuple[str, dict[str, str]], ...] = (
     (
         "power back",
         {
-            "battery.charge": "22",
-            "battery.runtime": "600",
+            "input.voltage": "229.6",
+            "input.frequency": "50.0",
+            "battery.charger.status": "charging",
+            "output.voltage": "229.9",
             "ups.load": "23",
+            "ups.realpower": "310",
+            "ups.power": "356",
+            "output.current": "1.60",
+            "battery.charge": "22",
+            "battery.runtime": "420",
             "ups.status": "OL CHRG",
         },
     ),
-    ("charging", {"battery.charge": "55", "battery.runtime": "1900"}),
-    ("charged", {"battery.charge": "100", "battery.runtime": "3900", "ups.status": "OL"}),
+    ("charging", {"battery.charge": "55", "battery.runtime": "1200"}),
+    (
+        "charged",
+        {
+            "battery.charge": "100",
+            "battery.runtime": "2040",
+            "battery.charger.status": "floating",
+            "input.voltage": "230.4",
+            "output.voltage": "230.1",
+            "ups.status": "OL",
+        },
+    ),
+)
+
+
+def shown_value(server: Upsd, name: str) -> str | None:
+    """Return the value upsd shows for ``name`` now, without its quotes (None if it has none)."""
+    reply = server.command(f"GET VAR {UPS} {name}")
+    prefix = f"VAR {UPS} {name} "
+    return reply.removeprefix(prefix)[1:-1] if reply.startswith(prefix) else None
+
+
+def apply(server: Upsd, values: dict[str, str], timeout: float = 10.0) -> None:
+    """Set every value at once (as one driver update would), then wait until upsd shows them.
+
+    dummy-ups adds CHRG/DISCHRG to ``ups.status`` by itself, so the status only needs to hold
+    the requested tokens.
+    """
+    for name, value in values.items():
+        server.set_var_sync(name, value, wait=False)
+    deadline = time.monotonic() + timeout
+    pending = dict(values)
+    while pending:
+        for name, value in list(pending.items()):
+            shown = shown_value(server, name)
+            if shown == value or (
+                name == "ups.status" and shown and set(value.split()) <= set(shown.split())
+            ):
+                del pending[name]
+        if pending:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"upsd does not show {pending} after {timeout} s")
+            time.sleep(0.05)
+
+
+SHOWN = (
+    "ups.status",
+    "input.voltage",
+    "input.frequency",
+    "battery.charger.status",
+    "battery.charge",
 )
 
 
@@ -125,12 +212,9 @@ def outage(step_seconds: float) -> None:
         raise SystemExit("no demo is running: start `scripts/demo` first")
     server = _demo_upsd()
     for label, values in OUTAGE:
-        for name, value in values.items():
-            server.set_var_sync(name, value)
-        print(
-            f"{label:12} status={server.command(f'GET VAR {UPS} ups.status').split(' ', 3)[-1]}"
-            f" charge={values.get('battery.charge', '-')}%"
-        )
+        apply(server, values)
+        shown = {name: shown_value(server, name) for name in SHOWN}
+        print(f"{label:12} " + "  ".join(f"{name}={value}" for name, value in shown.items()))
         time.sleep(step_seconds)
 
 
