@@ -1,4 +1,4 @@
-"""What the repository promises a user before installing: the minimum Home Assistant, icons.
+"""What the repository promises a user: the minimum Home Assistant, the options, the icons.
 
 The minimum version is written twice, in hacs.json (HACS refuses older installs) and in README.md
 (what people read); both must name the same release, and that release must be the oldest that
@@ -25,6 +25,11 @@ from pathlib import Path
 import re
 
 from homeassistant.const import __version__ as installed_version
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.selector import NumberSelector
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.nut_ups.const import DOMAIN
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 INTEGRATION = REPO_ROOT / "custom_components" / "nut_ups"
@@ -101,3 +106,34 @@ def test_state_icons_differ_from_the_default() -> None:
         if icon == entry.get("default")
     ]
     assert repeated == []
+
+
+OPTION_ROW = re.compile(
+    r"^\| [^|]*\(`(?P<key>\w+)`\) \| (?P<min>[\d.]+)\u2013(?P<max>[\d.]+) s \(steps of (?P<step>[\d.]+) s\)"
+    r" \| (?P<default>[\d.]+) s \|",
+    re.MULTILINE,
+)
+
+
+async def test_readme_lists_every_polling_option_with_its_range_and_default(
+    hass: HomeAssistant,
+) -> None:
+    """README's Options table against the options form Home Assistant shows."""
+    entry = MockConfigEntry(
+        domain=DOMAIN, data={"host": "127.0.0.1", "port": 3493, "ups": "test"}, title="test"
+    )
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    schema = result["data_schema"]
+    assert schema is not None
+    shown: dict[str, tuple[object, ...]] = {}
+    for marker, selector in schema.schema.items():
+        if isinstance(selector, NumberSelector):
+            config = selector.config
+            shown[str(marker)] = (config["min"], config["max"], config["step"], marker.default())
+    documented = {
+        row["key"]: tuple(float(row[part]) for part in ("min", "max", "step", "default"))
+        for row in OPTION_ROW.finditer((REPO_ROOT / "README.md").read_text())
+    }
+    assert {"status_interval", "scan_interval"} <= set(shown)
+    assert documented == shown
