@@ -349,7 +349,7 @@ async def test_unexpected_error_is_shown_not_a_500(
 ) -> None:
     """No server produces an unforeseen bug on demand: the one place a patch stands in."""
 
-    async def broken(data: Any) -> dict[str, str]:
+    async def broken(*args: Any) -> dict[str, str]:
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(config_flow, "fetch_ups_list", broken)

@@ -42,6 +42,7 @@ from awesomeversion import AwesomeVersion, AwesomeVersionStrategy
 from homeassistant.const import Platform
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.entity import EntityDescription
+from homeassistant.util.yaml import load_yaml_dict
 import pytest
 
 # Imported before any test runs: once Home Assistant's test fixtures mount their own
@@ -616,7 +617,7 @@ def placeholders(*texts: Any) -> set[str]:
 
 
 # -- translations: structure ---------------------------------------------------------------------
-CHECKED_SECTIONS = {"config", "options", "entity", "issues", "exceptions", "selector"}
+CHECKED_SECTIONS = {"config", "options", "entity", "issues", "exceptions", "selector", "services"}
 
 
 def test_en_json_holds_only_sections_this_test_checks() -> None:
@@ -750,6 +751,43 @@ def test_selector_translations() -> None:
     assert set(EN.get("selector", {})) == {
         u.key for u in translation_key_uses().get("selector", ())
     }
+
+
+# -- actions: services.yaml, the registered actions and their translations ---------------------
+def _registered_actions() -> dict[str, set[str]]:
+    """Action name → field names, from the schemas services.py registers."""
+    from custom_components.nut_ups import services
+
+    found: dict[str, set[str]] = {}
+    for name, value in vars(services).items():
+        if name.startswith("SERVICE_"):
+            schema = getattr(services, f"{name.removeprefix('SERVICE_')}_SCHEMA", None)
+            if schema is None and name == "SERVICE_CANCEL_SHUTDOWN":
+                schema = services.CANCEL_SCHEMA
+            assert schema is not None, f"no schema for {name}"
+            found[value] = {str(key) for key in schema.schema}
+    return found
+
+
+def test_services_yaml_matches_the_registered_actions() -> None:
+    """Every registered action is in services.yaml with exactly its schema's fields."""
+    yaml_actions = load_yaml_dict(str(INTEGRATION / "services.yaml"))
+    registered = _registered_actions()
+    assert set(yaml_actions) == set(registered)
+    for action, fields in registered.items():
+        assert set(yaml_actions[action]["fields"]) == fields, action
+
+
+def test_services_are_translated() -> None:
+    """Each action and field has a name and a description in en.json, and nothing more."""
+    registered = _registered_actions()
+    translated = EN.get("services", {})
+    assert set(translated) == set(registered)
+    for action, fields in registered.items():
+        assert translated[action]["name"] and translated[action]["description"], action
+        assert set(translated[action]["fields"]) == fields, action
+        for field, text in translated[action]["fields"].items():
+            assert text["name"] and text["description"], f"{action}.{field}"
 
 
 # -- translations: config and options flows ------------------------------------------------------

@@ -1,13 +1,40 @@
 """NUT UPS: watch uninterruptible power supplies through Network UPS Tools' upsd."""
 
-from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+import logging
 
-from .connect import client_for
+from homeassistant.const import CONF_USERNAME, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
+
+from .capabilities import read_capabilities
+from .connect import async_ssl_context, client_for
+from .const import DOMAIN
+from .control import UpsControl
 from .coordinator import NutUpsConfigEntry, NutUpsCoordinator
 from .issues import delete_issues
+from .nut import NUTError
+from .services import async_setup_services
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+_LOGGER = logging.getLogger(__name__)
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.NUMBER,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+    Platform.TEXT,
+]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions (run_command, set_variable, shutdown, cancel_shutdown) once."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: NutUpsConfigEntry) -> bool:
@@ -15,12 +42,41 @@ async def async_setup_entry(hass: HomeAssistant, entry: NutUpsConfigEntry) -> bo
 
     Polling is anonymous: credentials, when given, are for commands and are never sent by it.
     """
-    client = client_for(entry.data, credentials=False)
+    client = client_for(
+        entry.data, credentials=False, ssl_context=await async_ssl_context(hass, entry.data)
+    )
     coordinator = NutUpsCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
+    if entry.data.get(CONF_USERNAME):
+        await _async_setup_control(hass, entry, coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+async def _async_setup_control(
+    hass: HomeAssistant, entry: NutUpsConfigEntry, coordinator: NutUpsCoordinator
+) -> None:
+    """Read what the UPS can do and enable control with the entry's credentials.
+
+    Without credentials there is no control: no control entities, and the actions say why.
+    """
+    try:
+        coordinator.capabilities = await read_capabilities(coordinator.client, coordinator.ups)
+    except NUTError as err:
+        _LOGGER.warning(
+            "Cannot read the commands and settings of %s, control is off until reload: %s",
+            coordinator.ups,
+            err,
+        )
+        return
+    coordinator.control = UpsControl(
+        client_for(entry.data, credentials=True),
+        coordinator.ups,
+        coordinator.capabilities,
+        on_done=coordinator.async_full_refresh,
+        on_refused=lambda: entry.async_start_reauth(hass),
+    )
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: NutUpsConfigEntry) -> bool:

@@ -16,3 +16,14 @@ CLIENT_TIMEOUT: Final = 5.0  # seconds for one operation (connect + command + re
 
 DEAD_TIME: Final = 15.0
 """Seconds without a successful answer before entities go unavailable (upsmon's DEADTIME)."""
+
+CONF_TLS: Final = "tls"
+"""Entry data: the STARTTLS setting (connect.TlsSetting: off, verify, no_verify)."""
+CONF_CA_FILE: Final = "ca_file"
+"""Entry data: CA certificate file (PEM) to verify upsd's certificate with; relative paths are
+read from the configuration folder. Only with ``tls: verify``; absent means the system CAs."""
+CONF_ENCRYPTION: Final = "encryption"
+"""Form section holding ``tls`` and ``ca_file`` (never stored: its fields are)."""
+CONF_ZEROCONF_HOSTNAME: Final = "zeroconf_hostname"
+"""Entry data: the mDNS host name (``nas.local``) upsd was announced from, lower case. Lets a
+later announcement from a new address update the entry in place."""

@@ -15,6 +15,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
+from .capabilities import Capabilities
 from .const import (
     CONF_SCAN_INTERVAL,
     CONF_STATUS_INTERVAL,
@@ -24,6 +25,7 @@ from .const import (
     DEFAULT_STATUS_INTERVAL,
     DOMAIN,
 )
+from .control import UpsControl
 from .device import identity, update_device
 from .issues import PollProblem, RepairIssues
 from .nut import (
@@ -96,6 +98,10 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         self._last_full = -float("inf")
         self._last_success = -float("inf")
         self._identity: dict[str, str | None] | None = None
+        self.capabilities = Capabilities()
+        """What the UPS can do (LIST CMD, LIST RW…), read at setup when credentials are set."""
+        self.control: UpsControl | None = None
+        """Commands and settings; None without credentials (monitoring only)."""
 
     @override
     async def _async_update_data(self) -> NutUpsState:
@@ -158,6 +164,11 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         self.full_polls += 1
         self._follow_device(values)
         return NutUpsState.from_values(values)
+
+    async def async_full_refresh(self) -> None:
+        """Read every variable now (after a command or a write), not only ``ups.status``."""
+        self._last_full = -float("inf")
+        await self.async_refresh()
 
     def _follow_device(self, values: dict[str, str]) -> None:
         """Update the device registry when the UPS's model, serial or firmware changed."""

@@ -1,13 +1,49 @@
 """Base entity of nut_ups: one device per config entry, unique IDs from the entry ID."""
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import (
+    PERCENTAGE,
+    UnitOfApparentPower,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
+    UnitOfFrequency,
+    UnitOfPower,
+    UnitOfTemperature,
+    UnitOfTime,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
+from .control import UpsControl
 from .coordinator import NutUpsCoordinator
 from .device import device_info
+from .variables import DEFAULT_ENABLED_SETTINGS, variable_kind
+
+HA_UNITS: dict[str, str] = {
+    "V": UnitOfElectricPotential.VOLT,
+    "A": UnitOfElectricCurrent.AMPERE,
+    "Hz": UnitOfFrequency.HERTZ,
+    "W": UnitOfPower.WATT,
+    "VA": UnitOfApparentPower.VOLT_AMPERE,
+    "°C": UnitOfTemperature.CELSIUS,
+    "%": PERCENTAGE,
+    "s": UnitOfTime.SECONDS,
+    "Ah": "Ah",
+}
+"""Home Assistant's units for the unit names of :mod:`.variables` (docs/nut-names.txt)."""
+
+
+def variable_label(name: str) -> str:
+    """Name an entity after its NUT variable or command: ``input.voltage`` → ``Input voltage``."""
+    return name.replace(".", " ").capitalize()
+
+
+def variable_unit(name: str) -> str | None:
+    """Home Assistant's unit of NUT variable ``name``, or None."""
+    unit = variable_kind(name).unit
+    return HA_UNITS.get(unit) if unit else None
 
 
 class NutUpsEntity(CoordinatorEntity[NutUpsCoordinator]):
@@ -39,3 +75,20 @@ def registered_keys(
         for item in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
         if item.domain == domain and item.unique_id.startswith(prefix)
     }
+
+
+class NutUpsControlEntity(NutUpsEntity):
+    """An entity that acts on the UPS; it exists only when the entry has control."""
+
+    @property
+    def control(self) -> UpsControl:
+        """The UPS's control (platforms create these entities only when it exists)."""
+        control = self.coordinator.control
+        assert control is not None
+        return control
+
+
+TRANSLATED_SETTINGS: tuple[tuple[str, str], ...] = tuple(
+    (name, name.replace(".", "_")) for name in sorted(DEFAULT_ENABLED_SETTINGS)
+)
+"""(variable, translation key) of the common settings; the others are named after the variable."""

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, override
 
 from homeassistant.components.sensor import (
@@ -14,10 +15,7 @@ from homeassistant.const import (
     PERCENTAGE,
     EntityCategory,
     Platform,
-    UnitOfApparentPower,
-    UnitOfElectricCurrent,
     UnitOfElectricPotential,
-    UnitOfFrequency,
     UnitOfPower,
     UnitOfTemperature,
     UnitOfTime,
@@ -25,16 +23,17 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
 
 from .coordinator import NutUpsConfigEntry
-from .entity import NutUpsEntity, registered_keys
+from .entity import HA_UNITS, NutUpsEntity, registered_keys, variable_label
 from .state import STATUS_VAR, NutUpsState
 from .status import AlertLevel, UpsState, format_runtime, parse_number
 from .variables import is_numeric_variable, variable_kind
 
 PARALLEL_UPDATES = 0
 
-type StateValue = str | float | None
+type StateValue = str | float | datetime | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,6 +61,14 @@ def _estimated_power(state: NutUpsState) -> float | None:
     if nominal is None or load is None:
         return None
     return round(nominal * load / 100, 1)
+
+
+def _shutdown_at(state: NutUpsState) -> datetime | None:
+    """When the output goes off: now + ``ups.timer.shutdown`` while it counts down, else None."""
+    timer = state.number("ups.timer.shutdown")
+    if timer is None or timer <= 0:
+        return None
+    return (dt_util.utcnow() + timedelta(seconds=timer)).replace(microsecond=0)
 
 
 def _runtime_attributes(state: NutUpsState) -> dict[str, Any]:
@@ -110,6 +117,13 @@ SENSORS: tuple[NutUpsSensorEntityDescription, ...] = (
         exists_fn=_has("battery.runtime"),
         attributes_fn=_runtime_attributes,
         variables=("battery.runtime",),
+    ),
+    NutUpsSensorEntityDescription(
+        key="shutdown_at",
+        translation_key="shutdown_at",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_shutdown_at,
+        exists_fn=_has("ups.timer.shutdown"),
     ),
     NutUpsSensorEntityDescription(
         key="alert_level",
@@ -189,17 +203,6 @@ SENSORS: tuple[NutUpsSensorEntityDescription, ...] = (
 )
 
 _COVERED = frozenset(name for description in SENSORS for name in description.variables)
-_UNITS: dict[str, str] = {
-    "V": UnitOfElectricPotential.VOLT,
-    "A": UnitOfElectricCurrent.AMPERE,
-    "Hz": UnitOfFrequency.HERTZ,
-    "W": UnitOfPower.WATT,
-    "VA": UnitOfApparentPower.VOLT_AMPERE,
-    "°C": UnitOfTemperature.CELSIUS,
-    "%": PERCENTAGE,
-    "s": UnitOfTime.SECONDS,
-    "Ah": "Ah",
-}
 
 
 def variable_description(name: str, value: str) -> NutUpsSensorEntityDescription:
@@ -208,13 +211,13 @@ def variable_description(name: str, value: str) -> NutUpsSensorEntityDescription
     Numbers get the unit and device class of docs/nut-names.txt; text stays plain text (no
     enum), so values nobody foresaw never break the entity.
     """
-    label = name.replace(".", " ").capitalize()
+    label = variable_label(name)
     if is_numeric_variable(name, value, parse_number(value)):
         kind = variable_kind(name)
         return NutUpsSensorEntityDescription(
             key=name,
             name=label,
-            native_unit_of_measurement=_UNITS.get(kind.unit) if kind.unit else None,
+            native_unit_of_measurement=HA_UNITS.get(kind.unit) if kind.unit else None,
             device_class=SensorDeviceClass(kind.device_class) if kind.device_class else None,
             state_class=SensorStateClass.MEASUREMENT if kind.measurement else None,
             entity_category=EntityCategory.DIAGNOSTIC,

@@ -88,3 +88,36 @@ def variable_kind(name: str) -> VariableKind:
         if pattern.search(name):
             return VariableKind(unit, device_class, measurement)
     return VariableKind(None, None, measurement)
+
+
+# Writable variables that are settings (docs/nut-names.txt): thresholds, delays, transfer points,
+# beeper, sensitivity, start behaviour, test interval, identity. Real upsd's dummy-ups lists every
+# variable in LIST RW, so "RW" alone never makes a measurement (ups.load) a setting.
+_SETTING = re.compile(
+    r"^battery\.(charge|runtime)\.(low|warning|restart)$|^battery\.(date|packs|type|mfr\.date)$|"
+    r"^(ups|outlet\.\d+|outlet\.group\.\d+)\.delay\.(shutdown|start|reboot)$|"
+    r"^input\.transfer\.(low|high|boost\.low|boost\.high|trim\.low|trim\.high|delay)$|"
+    r"^input\.(sensitivity|voltage\.extended|frequency\.extended)$|"
+    r"^ups\.(beeper\.status|start\.(auto|battery|reboot)|test\.interval|id|contacts)$|"
+    r"^device\.(location|contact|description)$|^outlet\.\d+\.(desc|autoswitch\.charge\.low)$|"
+    r"^output\.(voltage|frequency)\.nominal$"
+)
+
+DEFAULT_ENABLED_SETTINGS = frozenset(
+    {
+        "battery.charge.low",
+        "battery.runtime.low",
+        "ups.delay.shutdown",
+        "ups.delay.start",
+        "input.transfer.low",
+        "input.transfer.high",
+        "input.sensitivity",
+        "ups.beeper.status",
+    }
+)
+"""The settings whose entities are enabled by default; the others start disabled."""
+
+
+def is_setting(name: str) -> bool:
+    """Whether a writable variable is a setting a user may change (never a measurement)."""
+    return bool(_SETTING.match(name))

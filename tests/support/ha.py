@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -34,11 +34,13 @@ async def setup_entry(
     ups: str | None = None,
     *,
     entry_id: str | None = None,
+    credentials: tuple[str, str] | None = None,
     **options: Any,
 ) -> MockConfigEntry:
     """Add and set up a nut_ups entry for ``ups`` (default: the server's first) on ``server``.
 
-    ``entry_id`` fixes the entry's ID (snapshots hold unique IDs made from it).
+    ``entry_id`` fixes the entry's ID (snapshots hold unique IDs made from it);
+    ``credentials`` (username, password) turn control on.
     """
     ups = ups or server.ups
     entry = MockConfigEntry(
@@ -46,7 +48,16 @@ async def setup_entry(
         entry_id=entry_id,
         title=f"{ups}@{server.host}",
         unique_id=f"{server.host}:{server.port}/{ups}",
-        data={CONF_HOST: server.host, CONF_PORT: server.port, CONF_UPS: ups},
+        data={
+            CONF_HOST: server.host,
+            CONF_PORT: server.port,
+            CONF_UPS: ups,
+            **(
+                {CONF_USERNAME: credentials[0], CONF_PASSWORD: credentials[1]}
+                if credentials
+                else {}
+            ),
+        },
         options=options,
     )
     entry.add_to_hass(hass)
