@@ -194,6 +194,18 @@ async def test_reauth(hass: HomeAssistant, upsd: Upsd) -> None:
     assert entry.data[CONF_PASSWORD] == upsd.password
 
 
+async def test_reauth_left_empty_monitors_without_credentials(
+    hass: HomeAssistant, upsd: Upsd
+) -> None:
+    entry = await setup_entry(hass, upsd, credentials=(upsd.username, "old"))
+    result = await entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: " ", CONF_PASSWORD: ""}
+    )
+    assert result["type"] is FlowResultType.ABORT and result["reason"] == "reauth_successful"
+    assert CONF_USERNAME not in entry.data and CONF_PASSWORD not in entry.data
+
+
 async def test_reconfigure_keeps_entities(hass: HomeAssistant, upsd_factory: UpsdFactory) -> None:
     """A new address (upsd moved): same entry, same entity IDs and unique IDs."""
     dev = fixture_path("smart-ups.dev")
@@ -369,3 +381,10 @@ async def test_options_keep_what_was_entered(hass: HomeAssistant, upsd: Upsd) ->
     assert entry.options == {"status_interval": 2.5, "scan_interval": 30}
     interval = entry.runtime_data.update_interval
     assert interval is not None and interval.total_seconds() == 2.5
+
+
+def test_match_ups_refuses_a_name_the_protocol_cannot_carry() -> None:
+    """The forms check names before connecting; match_ups keeps the rule for every caller."""
+    with pytest.raises(config_flow.FlowError) as err:
+        config_flow.match_ups("ünï", {"ünï": ""})
+    assert (err.value.error, err.value.field) == ("invalid_ups_name", CONF_UPS)

@@ -33,6 +33,7 @@ from custom_components.nut_ups.const import (
     DOMAIN,
 )
 from tests.conftest import UpsdFactory
+from tests.support.fake_nut import fake_server, replies
 from tests.support.ha import setup_entry, state
 from tests.support.tls import make_nss_server_cert
 from tests.support.upsd import Upsd, fixture_path, free_port
@@ -298,3 +299,17 @@ async def test_reconfigure_keeps_the_host_name_only_for_the_same_place(
         assert result["reason"] == "reconfigure_successful"
         await hass.async_block_till_done()
         assert (CONF_ZEROCONF_HOSTNAME in entry.data) is kept
+
+
+async def test_an_announced_server_without_ups_aborts(hass: HomeAssistant) -> None:
+    async with fake_server(replies({b"LIST UPS": b"BEGIN LIST UPS\nEND LIST UPS\n"})) as port:
+        result = await discover(hass, announcement(port))
+    assert result["type"] is FlowResultType.ABORT and result["reason"] == "no_ups"
+
+
+async def test_an_entry_on_another_port_is_another_server(hass: HomeAssistant, upsd: Upsd) -> None:
+    other = stored(hass, free_port(), "test", "192.0.2.30", **{CONF_ZEROCONF_HOSTNAME: MDNS_HOST})
+    result = await discover(hass, announcement(upsd.port))
+    assert result["step_id"] == "zeroconf_confirm"
+    assert offered(result) == {"test": "test — Test UPS test"}
+    assert other.data[CONF_HOST] == "192.0.2.30"

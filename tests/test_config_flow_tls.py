@@ -13,6 +13,7 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.nut_ups import config_flow
 from custom_components.nut_ups.connect import TlsSetting, async_ssl_context, client_for
 from custom_components.nut_ups.const import (
     CONF_CA_FILE,
@@ -311,6 +312,24 @@ async def test_options_refuse_tls_the_server_does_not_offer(
     assert section({}) == {CONF_TLS: "no_verify"}  # what was entered stays in the form
 
 
+async def test_options_unexpected_error_is_shown_not_a_500(
+    hass: HomeAssistant,
+    upsd: Upsd,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """No server produces an unforeseen bug on demand: the one place a patch stands in."""
+    entry = await setup_entry(hass, upsd)
+
+    async def broken(*args: Any) -> dict[str, str]:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(config_flow, "fetch_ups_list", broken)
+    result = await options(hass, entry, **encryption(TlsSetting.NO_VERIFY))
+    assert result["type"] is FlowResultType.FORM and result["errors"] == {"base": "unknown"}
+    assert caplog.text.count("Traceback") == 1
+
+
 async def test_setup_with_an_unreadable_ca_file_is_an_error(
     hass: HomeAssistant, upsd: Upsd, tmp_path: Path
 ) -> None:
@@ -343,5 +362,7 @@ async def test_client_for_needs_a_context_made_first(hass: HomeAssistant, tmp_pa
     with pytest.raises(NUTInvalidArgumentError):
         client_for(data, credentials=False)
     assert await async_ssl_context(hass, {CONF_TLS: "off"}) is None
+    insecure = client_for({**data, CONF_TLS: "no_verify"}, credentials=False)
+    assert insecure.tls is TLSMode.REQUIRE and insecure.settings.ssl_context is not None
     plain = client_for({CONF_HOST: HOST, CONF_PORT: 3493}, credentials=False)
     assert plain.tls is TLSMode.OFF and plain.settings.ssl_context is None
