@@ -9,7 +9,15 @@ from homeassistant.core import HomeAssistant
 
 from .coordinator import NutUpsConfigEntry
 
-TO_REDACT_ENTRY = {CONF_HOST, CONF_PASSWORD, CONF_USERNAME, "title", "unique_id"}
+TO_REDACT_ENTRY = {
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_USERNAME,
+    "title",
+    "unique_id",
+    "zeroconf_hostname",
+    "ca_file",
+}
 
 # Variables naming a person, place, network address or a serial number (docs/nut-names.txt).
 _PRIVATE_VARIABLE = re.compile(
