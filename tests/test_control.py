@@ -117,7 +117,7 @@ async def test_without_credentials_there_is_no_control(
         item.domain
         for item in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
     }
-    assert domains == {"sensor", "binary_sensor"}
+    assert domains == {"sensor", "binary_sensor", "event"}  # monitoring only
     with pytest.raises(ServiceValidationError) as err:
         await call(hass, entry, "run_command", command="beeper.mute")
     assert err.value.translation_key == "no_credentials"

@@ -12,6 +12,7 @@ from .connect import async_ssl_context, client_for
 from .const import DOMAIN
 from .control import UpsControl
 from .coordinator import NutUpsConfigEntry, NutUpsCoordinator
+from .history import async_remove_history
 from .issues import delete_issues
 from .nut import NUTError
 from .services import async_setup_services
@@ -23,6 +24,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
+    Platform.EVENT,
     Platform.NUMBER,
     Platform.SELECT,
     Platform.SENSOR,
@@ -88,5 +90,6 @@ async def async_unload_entry(hass: HomeAssistant, entry: NutUpsConfigEntry) -> b
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: NutUpsConfigEntry) -> None:
-    """Delete the entry's repair issues when it is removed."""
+    """Delete the entry's repair issues and stored history when it is removed."""
     delete_issues(hass, entry.entry_id)
+    await async_remove_history(hass, entry.entry_id)

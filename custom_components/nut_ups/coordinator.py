@@ -2,18 +2,28 @@
 
 Every ``status_interval`` seconds (default 2): ``GET VAR <ups> ups.status``. A full
 ``LIST VAR <ups>`` every ``scan_interval`` seconds (default 30), at once when the status changed,
-and at every status check while the UPS is on battery (then it replaces the status check).
-Polling is anonymous: no credentials are sent every few seconds.
+and at every status check while the UPS is on battery or a shutdown timer runs (then it replaces
+the status check). Polling is anonymous: no credentials are sent every few seconds.
+
+After every update the coordinator decides, once, what happened (:mod:`.transitions`): the power
+events of every snapshot it saw (a status check's new ``ups.status`` and the full list read
+right after it both count), plus ``communication_lost``/``communication_restored`` when updates
+start or stop failing, which is exactly when entities become unavailable or available again.
+Nothing fires at Home Assistant start or on reload. Those transitions feed the stored history,
+the logbook (bus event ``nut_ups_power_event``) and the listeners of
+:meth:`NutUpsCoordinator.async_add_transition_listener` (the event entity).
 """
 
+from collections.abc import Callable
 from datetime import timedelta
 import logging
 import time
 from typing import override
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
 
 from .capabilities import Capabilities
 from .const import (
@@ -27,6 +37,7 @@ from .const import (
 )
 from .control import UpsControl
 from .device import identity, update_device
+from .history import UpsHistory
 from .issues import PollProblem, RepairIssues
 from .nut import (
     NUTAuthError,
@@ -40,10 +51,16 @@ from .nut import (
     NUTUnknownUPSError,
 )
 from .state import STATUS_VAR, NutUpsState
+from .transitions import Observed, PowerEvent, Transition, shutdown_timer, step
 
 _LOGGER = logging.getLogger(__name__)
 
 type NutUpsConfigEntry = ConfigEntry[NutUpsCoordinator]
+type TransitionListener = Callable[[tuple[Transition, ...]], None]
+
+EVENT_POWER = f"{DOMAIN}_power_event"
+"""Bus event fired once per transition, for the logbook (logbook.py describes it). Data:
+``entry_id``, ``name`` (the entry's title), ``event_type`` and the transition's attributes."""
 
 
 def _failed(key: str, **placeholders: str) -> UpdateFailed:
@@ -75,6 +92,10 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         scan_interval: seconds between full ``LIST VAR`` polls while nothing changes.
         issues: the entry's repair issues, fed after every poll.
         full_polls: how many ``LIST VAR`` polls ran (diagnostics).
+        transitions: the power events the last update found, in order (empty most of the time).
+        observed: what the transition function remembers of the last known status; None until
+            a status is known.
+        history: the stored outage history and energy, fed after every update.
     """
 
     config_entry: NutUpsConfigEntry
@@ -98,10 +119,29 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         self._last_full = -float("inf")
         self._last_success = -float("inf")
         self._identity: dict[str, str | None] | None = None
+        self.transitions: tuple[Transition, ...] = ()
+        self.observed: Observed | None = None
+        self.history = UpsHistory(hass, entry.entry_id, max(DEAD_TIME, 1.5 * status_interval))
+        self._shutdown_margin = max(5.0, 2.0 * status_interval)
+        self._seen: list[NutUpsState] = []  # snapshots seen within this update, before data
+        self._answered = False  # upsd answered this update (not the dead time's kept data)
+        self._communicating: bool | None = None  # None until the first data
+        self._transition_listeners: list[TransitionListener] = []
         self.capabilities = Capabilities()
         """What the UPS can do (LIST CMD, LIST RW…), read at setup when credentials are set."""
         self.control: UpsControl | None = None
         """Commands and settings; None without credentials (monitoring only)."""
+
+    @override
+    async def _async_setup(self) -> None:
+        """Load the stored history before the first poll."""
+        await self.history.async_load()
+
+    @override
+    async def async_shutdown(self) -> None:
+        """Stop polling (unload) and write the history at once."""
+        await super().async_shutdown()
+        await self.history.async_save()
 
     @override
     async def _async_update_data(self) -> NutUpsState:
@@ -115,7 +155,7 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         now = time.monotonic()
         where = f"{self.client.host}:{self.client.port}"
         try:
-            state = await self._poll(now)
+            state, seen = await self._poll(now)
         except NUTAuthError as err:
             self.issues.update_problem(PollProblem.ACCESS_DENIED, err.code)
             raise _failed("access_denied", ups=self.ups, error=err.code) from err
@@ -130,15 +170,19 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
             if now - self._last_success < DEAD_TIME:
                 # One missed answer does not flap entities (upsmon's DEADTIME).
                 _LOGGER.debug("Poll of %s failed, keeping last data: %s", self.ups, err)
+                self._seen, self._answered = [], False  # a status seen: the next poll sees it
                 return self.data
             raise _failed(
                 "no_answer", where=where, seconds=f"{DEAD_TIME:.0f}", error=str(err)
             ) from err
         self._last_success = now
+        # Set after the last await, so a concurrent refresh cannot mix up its snapshots with ours.
+        self._seen, self._answered = seen, True
         self.issues.update_state(state)
         return state
 
-    async def _poll(self, now: float) -> NutUpsState:
+    async def _poll(self, now: float) -> tuple[NutUpsState, list[NutUpsState]]:
+        """Poll once; return the snapshot, and the snapshots seen before it in this poll."""
         previous = self.data
         full_due = (
             previous is None
@@ -146,7 +190,9 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
             or now - self._last_full >= self.scan_interval
             or previous.status.on_battery
             or previous.status.waiting
+            or shutdown_timer(previous) is not None  # to tell a cancel from the output going off
         )
+        seen: str | None = None
         if not full_due:
             try:
                 text = await self.client.get_var(self.ups, STATUS_VAR)
@@ -157,13 +203,75 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
             else:
                 assert previous is not None
                 if text == previous.values.get(STATUS_VAR):
-                    return previous
+                    return previous, []
                 _LOGGER.debug("%s: ups.status %r -> %r", self.ups, previous.status.raw, text)
+                seen = text
         values = await self.client.list_vars(self.ups)
         self._last_full = now
         self.full_polls += 1
         self._follow_device(values)
-        return NutUpsState.from_values(values)
+        before: list[NutUpsState] = []
+        if seen is not None and values.get(STATUS_VAR) != seen:
+            # The status flapped back between the check and the list: both were seen, both count.
+            before.append(NutUpsState.from_values({**values, STATUS_VAR: seen}))
+        return NutUpsState.from_values(values), before
+
+    @callback
+    @override
+    def _async_refresh_finished(self) -> None:
+        """Decide the update's transitions, once, and hand them to every consumer.
+
+        Called by DataUpdateCoordinator after every update, successful or not, before its
+        listeners.
+        """
+        at = dt_util.utcnow()
+        found: list[Transition] = []
+        success = self.last_update_success
+        if self.data is not None and self._communicating is not None:
+            if success and not self._communicating:
+                found.append(Transition.of(PowerEvent.COMMUNICATION_RESTORED, self.data, at))
+            elif self._communicating and not success:
+                found.append(Transition.of(PowerEvent.COMMUNICATION_LOST, self.data, at))
+        if success and self.data is not None:
+            self._communicating = True
+            for state in (*self._seen, self.data):
+                self.observed, events = step(self.observed, state, margin=self._shutdown_margin)
+                found.extend(Transition.of(event, state, at) for event in events)
+        elif self.data is not None:
+            self._communicating = False
+        self._seen = []
+        self.transitions = tuple(found)
+        self.history.update(
+            self.transitions,
+            at=at,
+            monotonic=self._last_success,
+            state=self.data if success and self._answered else None,
+            on_battery=self.observed.on_battery if self.observed is not None else None,
+        )
+        for transition in self.transitions:
+            _LOGGER.debug("%s: %s", self.ups, transition)
+            self.hass.bus.async_fire(
+                EVENT_POWER,
+                {
+                    "entry_id": self.config_entry.entry_id,
+                    "name": self.config_entry.title,
+                    "event_type": transition.event.value,
+                    **transition.attributes(),
+                },
+            )
+        if self.transitions:
+            for listener in list(self._transition_listeners):
+                listener(self.transitions)
+
+    @callback
+    def async_add_transition_listener(self, listener: TransitionListener) -> Callable[[], None]:
+        """Call ``listener`` with the transitions of every update that has some.
+
+        Returns:
+            A function that removes the listener.
+        """
+        self._transition_listeners.append(listener)
+        return lambda: self._transition_listeners.remove(listener)
 
     async def async_full_refresh(self) -> None:
         """Read every variable now (after a command or a write), not only ``ups.status``."""

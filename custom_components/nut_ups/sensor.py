@@ -1,6 +1,6 @@
 """Sensors: battery charge, load, runtime, status, alert level, power and every other variable."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, override
@@ -16,6 +16,7 @@ from homeassistant.const import (
     EntityCategory,
     Platform,
     UnitOfElectricPotential,
+    UnitOfEnergy,
     UnitOfPower,
     UnitOfTemperature,
     UnitOfTime,
@@ -27,6 +28,8 @@ from homeassistant.util import dt as dt_util
 
 from .coordinator import NutUpsConfigEntry
 from .entity import HA_UNITS, NutUpsEntity, registered_keys, variable_label
+from .history import UpsHistory
+from .ledger import reports_power
 from .state import STATUS_VAR, NutUpsState
 from .status import AlertLevel, UpsState, format_runtime, parse_number
 from .variables import is_numeric_variable, variable_kind
@@ -260,7 +263,7 @@ async def async_setup_entry(
     added: set[str] = set()
     fixed_keys = {description.key for description in SENSORS}
 
-    def add(new: list[NutUpsSensor]) -> None:
+    def add(new: Sequence[NutUpsEntity]) -> None:
         added.update(sensor.entity_description.key for sensor in new)
         if new:
             async_add_entities(new)
@@ -282,6 +285,13 @@ async def async_setup_entry(
 
     add_new()
     seen_before = registered_keys(hass, entry, Platform.SENSOR)
+    add(
+        [
+            NutUpsHistorySensor(coordinator, description)
+            for description in HISTORY_SENSORS
+            if description.exists_fn(coordinator.data.values) or description.key in seen_before
+        ]
+    )
     add(
         [
             NutUpsSensor(coordinator, description)
@@ -315,3 +325,102 @@ class NutUpsSensor(NutUpsEntity, SensorEntity):
         if self.entity_description.attributes_fn is None:
             return None
         return self.entity_description.attributes_fn(self.coordinator.data)
+
+
+# -- the stored history (history.py): outages, time on battery, energy ---------------------------
+@dataclass(frozen=True, kw_only=True)
+class NutUpsHistorySensorEntityDescription(SensorEntityDescription):
+    """A sensor of the UPS's stored history; ``value_fn`` reads it at a moment (UTC)."""
+
+    value_fn: Callable[[UpsHistory, datetime], StateValue]
+    exists_fn: Callable[[dict[str, str]], bool] = lambda values: STATUS_VAR in values
+    attributes_fn: Callable[[UpsHistory], dict[str, Any]] | None = None
+
+
+def _energy_attributes(history: UpsHistory) -> dict[str, Any]:
+    return {"source": history.energy.source}
+
+
+HISTORY_SENSORS: tuple[NutUpsHistorySensorEntityDescription, ...] = (
+    NutUpsHistorySensorEntityDescription(
+        key="last_power_outage",
+        translation_key="last_power_outage",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda history, at: history.ledger.last_outage_start,
+    ),
+    NutUpsHistorySensorEntityDescription(
+        key="last_outage_duration",
+        translation_key="last_outage_duration",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_display_precision=0,
+        value_fn=lambda history, at: (
+            round(history.ledger.last_outage_duration)
+            if history.ledger.last_outage_duration is not None
+            else None
+        ),
+    ),
+    NutUpsHistorySensorEntityDescription(
+        key="power_outages",
+        translation_key="power_outages",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda history, at: history.ledger.outages,
+    ),
+    NutUpsHistorySensorEntityDescription(
+        key="time_on_battery",
+        translation_key="time_on_battery",
+        device_class=SensorDeviceClass.DURATION,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_display_precision=0,
+        value_fn=lambda history, at: round(history.ledger.time_on_battery(at)),
+    ),
+    NutUpsHistorySensorEntityDescription(
+        key="energy",
+        translation_key="energy",
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=3,
+        value_fn=lambda history, at: round(history.energy.kwh, 3),  # whole Wh: few writes
+        exists_fn=reports_power,
+        attributes_fn=_energy_attributes,
+    ),
+)
+
+
+class NutUpsHistorySensor(NutUpsEntity, SensorEntity):
+    """A sensor of the UPS's stored history; it stays available without contact with upsd."""
+
+    entity_description: NutUpsHistorySensorEntityDescription
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Always: the history is known even while upsd does not answer."""
+        return True
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Write the state whenever the history changed."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.coordinator.history.async_add_listener(self.async_write_ha_state))
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        """Nothing to write: the history says when it changed."""
+
+    @property
+    @override
+    def native_value(self) -> StateValue:
+        """The state, from the history now."""
+        return self.entity_description.value_fn(self.coordinator.history, dt_util.utcnow())
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Extra attributes (where the energy's power figure comes from)."""
+        if self.entity_description.attributes_fn is None:
+            return None
+        return self.entity_description.attributes_fn(self.coordinator.history)

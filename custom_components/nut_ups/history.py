@@ -1,0 +1,117 @@
+"""The stored history of a UPS: its outage ledger and energy meter, kept in Home Assistant's Store.
+
+One :class:`UpsHistory` per config entry, owned and fed by the coordinator after every poll
+(the transitions of that poll, and whether upsd answered), so the history keeps counting while
+its sensors are disabled. It is saved ``SAVE_DELAY`` seconds after a change, when the entry
+unloads, and when Home Assistant stops; removed with the entry.
+"""
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+import logging
+from typing import Any
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.storage import Store
+
+from .const import DOMAIN
+from .ledger import EnergyMeter, OutageLedger, output_power
+from .state import NutUpsState
+from .transitions import Transition
+
+_LOGGER = logging.getLogger(__name__)
+
+STORAGE_VERSION = 1
+SAVE_DELAY = 10.0
+"""Seconds between a change and its write to ``.storage`` (a stop or an unload writes at once)."""
+
+
+def storage_key(entry_id: str) -> str:
+    """Return the Store key (file under ``.storage``) of config entry ``entry_id``'s history."""
+    return f"{DOMAIN}.history.{entry_id}"
+
+
+async def async_remove_history(hass: HomeAssistant, entry_id: str) -> None:
+    """Delete the stored history of config entry ``entry_id`` (when the entry is removed)."""
+    await Store[dict[str, Any]](hass, STORAGE_VERSION, storage_key(entry_id)).async_remove()
+
+
+class UpsHistory:
+    """The outage ledger and energy meter of one UPS, and their storage.
+
+    Args:
+        hass: Home Assistant.
+        entry_id: the config entry's ID (names the Store).
+        max_gap: seconds; answered polls further apart are not integrated across (energy).
+
+    Attributes:
+        ledger: outages and time on battery.
+        energy: energy delivered (kWh).
+    """
+
+    def __init__(self, hass: HomeAssistant, entry_id: str, max_gap: float) -> None:
+        """Start empty; :meth:`async_load` reads what was stored."""
+        self._store = Store[dict[str, Any]](hass, STORAGE_VERSION, storage_key(entry_id))
+        self._max_gap = max_gap
+        self.ledger = OutageLedger()
+        self.energy = EnergyMeter(max_gap=max_gap)
+        self._listeners: list[CALLBACK_TYPE] = []
+        self._loaded = False
+
+    async def async_load(self) -> None:
+        """Read the stored history; an unreadable store starts empty (and says so in the log)."""
+        data = await self._store.async_load() or {}
+        try:
+            self.ledger = OutageLedger.from_dict(data.get("outages") or {})
+            self.energy = EnergyMeter.from_dict(data.get("energy") or {}, max_gap=self._max_gap)
+        except (TypeError, ValueError) as err:
+            _LOGGER.warning("Stored history %s unreadable, starting anew: %s", self._store.key, err)
+        self._loaded = True
+
+    def _data(self) -> dict[str, Any]:
+        return {"outages": self.ledger.as_dict(), "energy": self.energy.as_dict()}
+
+    async def async_save(self) -> None:
+        """Write the history now (unload); nothing before it was loaded, so nothing is lost."""
+        if self._loaded:
+            await self._store.async_save(self._data())
+
+    @callback
+    def async_add_listener(self, listener: CALLBACK_TYPE) -> Callable[[], None]:
+        """Call ``listener`` after every poll that changed the history; return the remover."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    @callback
+    def update(
+        self,
+        transitions: Sequence[Transition],
+        *,
+        at: datetime,
+        monotonic: float,
+        state: NutUpsState | None,
+        on_battery: bool | None,
+    ) -> None:
+        """Account for one poll.
+
+        Args:
+            transitions: the poll's transitions, in order.
+            at: when the poll ended (UTC).
+            monotonic: the same moment on the monotonic clock (s), for energy.
+            state: the snapshot when upsd answered this poll; None when it did not.
+            on_battery: the power source last observed (True battery, False mains, None unknown).
+        """
+        changed = False
+        for transition in transitions:
+            changed |= self.ledger.apply(transition)
+        if state is not None:
+            changed |= self.ledger.resume(on_battery, at)
+            if self.ledger.mark is not None:
+                self.ledger.tick(at)
+                changed = True
+            power, source = output_power(state)
+            changed |= self.energy.sample(monotonic, power, source)
+        if changed:
+            self._store.async_delay_save(self._data, SAVE_DELAY)
+            for listener in list(self._listeners):
+                listener()
