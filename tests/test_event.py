@@ -110,6 +110,9 @@ async def test_outage_drill_fires_each_event_once(hass: HomeAssistant, upsd: Ups
     await refresh(hass, entry)
     assert events.types == ["on_battery", "low_battery", "online"]
     assert events.states[-1]["input_voltage"] == 229.5
+    # online says how long the outage lasted (from the history); the others do not have it.
+    assert events.states[-1]["outage_duration"] >= 0
+    assert "outage_duration" not in events.states[0]
 
     # Two events of one poll are two state changes, in order.
     events.clear()

@@ -169,6 +169,14 @@ def test_transition_payload() -> None:
     assert Transition.of(E.ONLINE, snap("OL", battery_runtime="-1"), at).battery_runtime is None
 
 
+def test_online_sentence_says_how_long_the_outage_lasted() -> None:
+    assert sentence(E.ONLINE, 80, 1800, 230, 725) == (
+        "is back on mains power after 12 min, 80 %, 30 min left, input 230 V"
+    )
+    assert sentence(E.ONLINE, None, None, None, 42.4) == "is back on mains power after 42 s"
+    assert sentence(E.ON_BATTERY, None, None, None, 42) == "switched to battery"
+
+
 @pytest.mark.parametrize(
     ("event", "charge", "runtime", "voltage", "text"),
     [

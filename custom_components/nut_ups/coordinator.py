@@ -240,9 +240,8 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         elif self.data is not None:
             self._communicating = False
         self._seen = []
-        self.transitions = tuple(found)
-        self.history.update(
-            self.transitions,
+        self.transitions = self.history.update(
+            found,
             at=at,
             monotonic=self._last_success,
             state=self.data if success and self._answered else None,

@@ -7,6 +7,7 @@ unloads, and when Home Assistant stops; removed with the entry.
 """
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 import logging
 from typing import Any
@@ -17,7 +18,7 @@ from homeassistant.helpers.storage import Store
 from .const import DOMAIN
 from .ledger import EnergyMeter, OutageLedger, output_power
 from .state import NutUpsState
-from .transitions import Transition
+from .transitions import PowerEvent, Transition
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -91,8 +92,8 @@ class UpsHistory:
         monotonic: float,
         state: NutUpsState | None,
         on_battery: bool | None,
-    ) -> None:
-        """Account for one poll.
+    ) -> tuple[Transition, ...]:
+        """Account for one poll; return its transitions, ``online`` with ``outage_duration``.
 
         Args:
             transitions: the poll's transitions, in order.
@@ -102,8 +103,14 @@ class UpsHistory:
             on_battery: the power source last observed (True battery, False mains, None unknown).
         """
         changed = False
+        told: list[Transition] = []
         for transition in transitions:
-            changed |= self.ledger.apply(transition)
+            applied = self.ledger.apply(transition)
+            changed |= applied
+            if applied and transition.event is PowerEvent.ONLINE:
+                duration = self.ledger.last_outage_duration
+                transition = replace(transition, outage_duration=duration)  # noqa: PLW2901
+            told.append(transition)
         if state is not None:
             changed |= self.ledger.resume(on_battery, at)
             if self.ledger.mark is not None:
@@ -115,3 +122,4 @@ class UpsHistory:
             self._store.async_delay_save(self._data, SAVE_DELAY)
             for listener in list(self._listeners):
                 listener()
+        return tuple(told)

@@ -32,6 +32,7 @@ def describe(data: dict[str, Any], entity_id: str | None) -> dict[str, str]:
             data.get("battery_charge"),
             data.get("battery_runtime"),
             data.get("input_voltage"),
+            data.get("outage_duration"),
         ),
     }
     if entity_id is not None:

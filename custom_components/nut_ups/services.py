@@ -70,11 +70,11 @@ def control_for(hass: HomeAssistant, device_id: str) -> UpsControl:
     """
     device = dr.async_get(hass).async_get(device_id)
     entry: NutUpsConfigEntry | None = None
-    if device is not None:
-        for entry_id in device.config_entries:
-            found = hass.config_entries.async_get_entry(entry_id)
-            if found is not None and found.domain == DOMAIN:
-                entry = found
+    if device is not None and device.config_entry_id is not None:
+        # A device belongs to one config entry since Home Assistant 2026.10.
+        found = hass.config_entries.async_get_entry(device.config_entry_id)
+        if found is not None and found.domain == DOMAIN:
+            entry = found
     if entry is None:
         raise _invalid("unknown_device", device_id=device_id)
     if entry.state is not ConfigEntryState.LOADED:

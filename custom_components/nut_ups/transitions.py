@@ -184,6 +184,8 @@ class Transition:
         battery_charge: ``battery.charge`` at that moment (%), None when not reported.
         battery_runtime: ``battery.runtime`` at that moment (s), None when not reported.
         input_voltage: ``input.voltage`` at that moment (V), None when not reported.
+        outage_duration: for ``online`` that ended an outage: how long it lasted (s), from the
+            stored history; None otherwise.
     """
 
     event: PowerEvent
@@ -191,6 +193,7 @@ class Transition:
     battery_charge: float | None
     battery_runtime: float | None
     input_voltage: float | None
+    outage_duration: float | None = None
 
     @classmethod
     def of(cls, event: PowerEvent, state: NutUpsState | None, at: datetime) -> Transition:
@@ -205,12 +208,18 @@ class Transition:
         )
 
     def attributes(self) -> dict[str, float | None]:
-        """Return the event's data, as the event entity's attributes (units: %, s, V)."""
-        return {
+        """Return the event's data, as the event entity's attributes (units: %, s, V, s).
+
+        ``outage_duration`` is there only when known (``online`` ending an outage).
+        """
+        attributes = {
             "battery_charge": self.battery_charge,
             "battery_runtime": self.battery_runtime,
             "input_voltage": self.input_voltage,
         }
+        if self.outage_duration is not None:
+            attributes["outage_duration"] = self.outage_duration
+        return attributes
 
 
 _SENTENCES: Mapping[PowerEvent, str] = {
@@ -235,6 +244,11 @@ _WITH_INPUT = frozenset({PowerEvent.ONLINE})
 _WITHOUT_BATTERY = frozenset({PowerEvent.COMMUNICATION_LOST})
 
 
+def format_duration(seconds: float) -> str:
+    """Format a duration for a sentence: ``"42 s"`` under a minute, else :func:`format_minutes`."""
+    return f"{max(seconds, 0):.0f} s" if seconds < 60 else format_minutes(seconds)
+
+
 def format_minutes(seconds: float) -> str:
     """Format a runtime for a sentence: ``"45 min"``, ``"1 h 5 min"`` (minutes rounded down)."""
     minutes = int(max(seconds, 0) // 60)
@@ -243,15 +257,22 @@ def format_minutes(seconds: float) -> str:
 
 
 def sentence(
-    event: PowerEvent, charge: float | None, runtime: float | None, voltage: float | None
+    event: PowerEvent,
+    charge: float | None,
+    runtime: float | None,
+    voltage: float | None,
+    outage_duration: float | None = None,
 ) -> str:
     """Describe an event for the logbook, after the UPS's name.
 
     Example: ``sentence(ON_BATTERY, 97, 2700, 0)`` → ``"switched to battery, 97 %, 45 min left"``.
     Charge (%) and runtime (s) are added when known, except to ``communication_lost`` (they are
-    the last values read, not current ones); ``online`` adds the input voltage (V) too.
+    the last values read, not current ones); ``online`` adds how long the outage lasted (s) and
+    the input voltage (V): ``"is back on mains power after 12 min, 80 %, input 230 V"``.
     """
     parts = [_SENTENCES[event]]
+    if event is PowerEvent.ONLINE and outage_duration is not None:
+        parts[0] += f" after {format_duration(outage_duration)}"
     if event not in _WITHOUT_BATTERY:
         if charge is not None:
             parts.append(f"{charge:.0f} %")
