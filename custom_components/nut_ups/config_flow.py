@@ -51,9 +51,11 @@ from homeassistant.helpers.selector import (
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import probatio
 
+from .battery import DEFAULT_BATTERY_AGE_YEARS
 from .connect import TlsSetting, async_ssl_context, client_for, tls_setting
 from .const import (
     CLIENT_TIMEOUT,
+    CONF_BATTERY_AGE,
     CONF_CA_FILE,
     CONF_ENCRYPTION,
     CONF_SCAN_INTERVAL,
@@ -740,7 +742,7 @@ def _as_entered(value: float) -> int | float:
 
 
 def options_schema(options: Mapping[str, Any], defaults: Mapping[str, Any]) -> probatio.Schema:
-    """Return the options form: the two intervals from ``options``, TLS from ``defaults``."""
+    """Return the options form: intervals and battery age from ``options``, TLS from ``defaults``."""
     return probatio.Schema(
         {
             probatio.Required(
@@ -751,13 +753,21 @@ def options_schema(options: Mapping[str, Any], defaults: Mapping[str, Any]) -> p
                 CONF_SCAN_INTERVAL,
                 default=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL),
             ): _seconds(5, 3600, 1),
+            probatio.Required(
+                CONF_BATTERY_AGE,
+                default=options.get(CONF_BATTERY_AGE, DEFAULT_BATTERY_AGE_YEARS),
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=1, max=15, step=0.5, mode=NumberSelectorMode.BOX, unit_of_measurement="y"
+                )
+            ),
             probatio.Optional(CONF_ENCRYPTION, default={}): encryption_section(defaults),
         }
     )
 
 
 class NutUpsOptionsFlow(OptionsFlowWithReload):
-    """Polling intervals (options) and TLS (entry data: it is part of the connection)."""
+    """Polling intervals and battery age limit (options), TLS (entry data: part of the connection)."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show and save the intervals (seconds) and the TLS setting; the entry reloads.
@@ -772,7 +782,7 @@ class NutUpsOptionsFlow(OptionsFlowWithReload):
             options = {
                 key: _as_entered(value)
                 for key, value in user_input.items()
-                if key in (CONF_STATUS_INTERVAL, CONF_SCAN_INTERVAL)
+                if key in (CONF_STATUS_INTERVAL, CONF_SCAN_INTERVAL, CONF_BATTERY_AGE)
             }
             try:
                 changed = await self._async_apply_tls(tls_fields(_flatten(user_input)))

@@ -7,6 +7,8 @@ DOMAIN: Final = "nut_ups"
 CONF_UPS: Final = "ups"
 CONF_STATUS_INTERVAL: Final = "status_interval"
 CONF_SCAN_INTERVAL: Final = "scan_interval"
+CONF_BATTERY_AGE: Final = "battery_age"
+"""Option: years after the battery's date when a battery_old repair issue is raised."""
 
 DEFAULT_HOST: Final = "localhost"
 DEFAULT_PORT: Final = 3493

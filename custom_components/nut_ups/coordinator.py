@@ -25,8 +25,10 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from .battery import DEFAULT_BATTERY_AGE_YEARS
 from .capabilities import Capabilities
 from .const import (
+    CONF_BATTERY_AGE,
     CONF_SCAN_INTERVAL,
     CONF_STATUS_INTERVAL,
     CONF_UPS,
@@ -50,6 +52,7 @@ from .nut import (
     NUTTimeoutError,
     NUTUnknownUPSError,
 )
+from .runtime_estimate import RuntimeEstimator
 from .state import STATUS_VAR, NutUpsState
 from .transitions import Observed, PowerEvent, Transition, shutdown_timer, step
 
@@ -114,7 +117,15 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         self.client = client
         self.ups: str = entry.data[CONF_UPS]
         self.scan_interval: float = entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
-        self.issues = RepairIssues(hass, entry.entry_id, entry.title, self.ups)
+        self.issues = RepairIssues(
+            hass,
+            entry.entry_id,
+            entry.title,
+            self.ups,
+            battery_age_limit=entry.options.get(CONF_BATTERY_AGE, DEFAULT_BATTERY_AGE_YEARS),
+        )
+        self.runtime = RuntimeEstimator()
+        """Runtime left on battery as observed in this outage (the estimated_runtime sensor)."""
         self.full_polls = 0
         self._last_full = -float("inf")
         self._last_success = -float("inf")
@@ -240,6 +251,8 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         elif self.data is not None:
             self._communicating = False
         self._seen = []
+        if success and self._answered and self.data is not None:
+            self._observe_runtime(self.data)
         self.transitions = self.history.update(
             found,
             at=at,
@@ -261,6 +274,17 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         if self.transitions:
             for listener in list(self._transition_listeners):
                 listener(self.transitions)
+
+    def _observe_runtime(self, state: NutUpsState) -> None:
+        """Feed the runtime estimator this update's battery readings."""
+        self.runtime.observe(
+            self._last_success,
+            on_battery=self.observed is not None and self.observed.on_battery is True,
+            charge=state.number("battery.charge"),
+            voltage=state.number("battery.voltage"),
+            voltage_low=state.number("battery.voltage.low"),
+            ups_runtime=state.number("battery.runtime"),
+        )
 
     @callback
     def async_add_transition_listener(self, listener: TransitionListener) -> Callable[[], None]:

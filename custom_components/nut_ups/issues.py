@@ -1,6 +1,7 @@
 """Repair issues of a UPS: the only code that creates or deletes them.
 
-State issues (on battery, low battery, replace battery) follow each poll's snapshot; poll
+State issues (on battery, low battery, replace battery, battery too old) follow each poll's
+snapshot; poll
 problems (upsd no longer knows the UPS, upsd refuses anonymous reads) follow the poll's outcome.
 Each issue is per config entry (``<entry_id>_<kind>``), created when its condition starts,
 deleted when it ends, and synced again by the first poll after a restart. While an issue stays
@@ -15,7 +16,9 @@ import time
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 
+from .battery import DEFAULT_BATTERY_AGE_YEARS, battery_date, too_old
 from .const import DOMAIN
 from .state import NutUpsState
 from .status import UpsStatus, format_runtime
@@ -30,6 +33,7 @@ class IssueKind(StrEnum):
     ON_BATTERY = "on_battery"
     LOW_BATTERY = "low_battery"
     REPLACE_BATTERY = "replace_battery"
+    BATTERY_OLD = "battery_old"
     UNKNOWN_UPS = "unknown_ups"
     ACCESS_DENIED = "access_denied"
 
@@ -74,11 +78,21 @@ class RepairIssues:
         entry_id: the config entry's ID (scopes the issue IDs).
         name: the entry's title, shown in the issues (``{name}``).
         ups: the UPS name on upsd (``{ups}``).
+        battery_age_limit: years after the battery's date (``battery.date``, else
+            ``battery.mfr.date``) when the battery_old issue is raised.
     """
 
-    def __init__(self, hass: HomeAssistant, entry_id: str, name: str, ups: str) -> None:
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry_id: str,
+        name: str,
+        ups: str,
+        battery_age_limit: float = DEFAULT_BATTERY_AGE_YEARS,
+    ) -> None:
         """Start knowing nothing: the first update writes or deletes every issue."""
         self._hass = hass
+        self._battery_age_limit = battery_age_limit
         self._entry_id = entry_id
         self._name = name
         self._ups = ups
@@ -106,7 +120,23 @@ class RepairIssues:
                 self._create(issue.kind, issue.severity, placeholders)
             else:
                 self._delete(issue.kind, force=not self._synced)
+        self._update_battery_age(state)
         self._synced = True
+
+    def _update_battery_age(self, state: NutUpsState) -> None:
+        today = dt_util.now().date()
+        found = battery_date(state.values, today)
+        if found is not None and too_old(found, today, self._battery_age_limit):
+            placeholders = {
+                "name": self._name,
+                "installed": found.day.isoformat(),
+                "source": found.source,
+                "age": f"{found.age_years(today):.1f}",
+                "limit": f"{self._battery_age_limit:g}",
+            }
+            self._create(IssueKind.BATTERY_OLD, ir.IssueSeverity.WARNING, placeholders)
+        else:
+            self._delete(IssueKind.BATTERY_OLD, force=not self._synced)
 
     def update_problem(self, problem: PollProblem, error: str) -> None:
         """Raise the issue of ``problem``, why a poll failed (``error``: upsd's code)."""

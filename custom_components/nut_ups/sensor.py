@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, override
 
 from homeassistant.components.sensor import (
@@ -26,17 +26,19 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
+from .battery import BATTERY_DATE_VARS, battery_date
 from .coordinator import NutUpsConfigEntry
 from .entity import HA_UNITS, NutUpsEntity, registered_keys, variable_label
 from .history import UpsHistory
 from .ledger import reports_power
+from .runtime_estimate import RuntimeEstimate
 from .state import STATUS_VAR, NutUpsState
 from .status import AlertLevel, UpsState, format_runtime, parse_number
 from .variables import is_numeric_variable, variable_kind
 
 PARALLEL_UPDATES = 0
 
-type StateValue = str | float | datetime | None
+type StateValue = str | float | date | datetime | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,6 +74,16 @@ def _shutdown_at(state: NutUpsState) -> datetime | None:
     if timer is None or timer <= 0:
         return None
     return (dt_util.utcnow() + timedelta(seconds=timer)).replace(microsecond=0)
+
+
+def _battery_installed(state: NutUpsState) -> date | None:
+    found = battery_date(state.values, dt_util.now().date())
+    return found.day if found is not None else None
+
+
+def _battery_installed_attributes(state: NutUpsState) -> dict[str, Any]:
+    found = battery_date(state.values, dt_util.now().date())
+    return {"source": found.kind if found is not None else None}
 
 
 def _runtime_attributes(state: NutUpsState) -> dict[str, Any]:
@@ -120,6 +132,15 @@ SENSORS: tuple[NutUpsSensorEntityDescription, ...] = (
         exists_fn=_has("battery.runtime"),
         attributes_fn=_runtime_attributes,
         variables=("battery.runtime",),
+    ),
+    NutUpsSensorEntityDescription(
+        key="battery_installed",
+        translation_key="battery_installed",
+        device_class=SensorDeviceClass.DATE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=_battery_installed,
+        exists_fn=lambda values: any(name in values for name in BATTERY_DATE_VARS),
+        attributes_fn=_battery_installed_attributes,
     ),
     NutUpsSensorEntityDescription(
         key="shutdown_at",
@@ -287,6 +308,13 @@ async def async_setup_entry(
     seen_before = registered_keys(hass, entry, Platform.SENSOR)
     add(
         [
+            NutUpsEstimateSensor(coordinator, description)
+            for description in ESTIMATE_SENSORS
+            if description.exists_fn(coordinator.data.values) or description.key in seen_before
+        ]
+    )
+    add(
+        [
             NutUpsHistorySensor(coordinator, description)
             for description in HISTORY_SENSORS
             if description.exists_fn(coordinator.data.values) or description.key in seen_before
@@ -424,3 +452,59 @@ class NutUpsHistorySensor(NutUpsEntity, SensorEntity):
         if self.entity_description.attributes_fn is None:
             return None
         return self.entity_description.attributes_fn(self.coordinator.history)
+
+
+# -- the runtime observed in this outage (runtime_estimate.py) -----------------------------------
+@dataclass(frozen=True, kw_only=True)
+class NutUpsEstimateSensorEntityDescription(SensorEntityDescription):
+    """A sensor of the coordinator's runtime estimate; ``value_fn`` reads it."""
+
+    value_fn: Callable[[RuntimeEstimate], StateValue]
+    exists_fn: Callable[[dict[str, str]], bool]
+    attributes_fn: Callable[[RuntimeEstimate], dict[str, Any]]
+
+
+def _rounded(value: float | None) -> float | None:
+    return round(value) if value is not None else None
+
+
+def _estimate_attributes(estimate: RuntimeEstimate) -> dict[str, Any]:
+    return {
+        "source": estimate.source.value,
+        "rate": round(estimate.rate, 3) if estimate.rate is not None else None,
+        "formatted": format_runtime(estimate.seconds),
+    }
+
+
+ESTIMATE_SENSORS: tuple[NutUpsEstimateSensorEntityDescription, ...] = (
+    NutUpsEstimateSensorEntityDescription(
+        key="estimated_runtime",
+        translation_key="estimated_runtime",
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_unit_of_measurement=UnitOfTime.MINUTES,
+        suggested_display_precision=0,
+        device_class=SensorDeviceClass.DURATION,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda estimate: _rounded(estimate.seconds),
+        exists_fn=lambda values: "battery.charge" in values or "battery.runtime" in values,
+        attributes_fn=_estimate_attributes,
+    ),
+)
+
+
+class NutUpsEstimateSensor(NutUpsEntity, SensorEntity):
+    """Runtime left: observed during this outage once the battery fell enough, else the UPS's."""
+
+    entity_description: NutUpsEstimateSensorEntityDescription
+
+    @property
+    @override
+    def native_value(self) -> StateValue:
+        """The runtime left (s)."""
+        return self.entity_description.value_fn(self.coordinator.runtime.estimate())
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """``source`` (charge, voltage or ups), ``rate`` (% or V per minute), ``formatted``."""
+        return self.entity_description.attributes_fn(self.coordinator.runtime.estimate())
