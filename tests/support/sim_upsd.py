@@ -5,7 +5,12 @@ commands, and types every variable loosely. This server speaks NUT's network pro
 (docs/net-protocol.txt) over a real socket on 127.0.0.1: LIST UPS/VAR/CMD/RW/ENUM/RANGE,
 GET VAR/TYPE/CMDDESC/TRACKING, USERNAME/PASSWORD, SET VAR, INSTCMD, SET TRACKING, LOGOUT. It
 checks rights like upsd (after the command exists), applies what a UPS would
-(a shutdown timer, outlet state, beeper), and records every request for the tests to assert on.
+(a shutdown timer that counts down in whole seconds, outlet state, beeper), and records every
+request for the tests to assert on.
+
+``async with sim.serve()`` runs it on the caller's event loop (in-process tests);
+:class:`SimUpsdThread` runs it on a loop of its own in a thread, for another process to reach
+(a real ``hass`` in tests/e2e).
 
 The command list is the one a real APC Back-UPS ES 850G2 (usbhid-ups 2.8.0, nut-ddl) reports,
 plus ``shutdown.return``/``shutdown.stayoff`` as a PowerWalker VI 1200 SH reports them, and
@@ -13,10 +18,16 @@ two switchable outlets with ``outlet.N.load.off/on/cycle`` as named in docs/nut-
 """
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+import concurrent.futures
 import contextlib
 from dataclasses import dataclass, field
 import itertools
+import math
+import threading
+import time
+from types import TracebackType
+from typing import Self
 
 from custom_components.nut_ups.nut.protocol import quote, split_words
 
@@ -126,6 +137,13 @@ class SimUpsd:
     received: list[tuple[str | None, str]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _tracked: dict[str, str] = field(default_factory=dict)
+    _shutdown_at: float | None = None
+    """``time.monotonic()`` when the output goes off; None while no shutdown counts down."""
+
+    def value(self, name: str) -> str | None:
+        """What ``GET VAR`` would answer for ``name`` now (the shutdown timer counted down)."""
+        self._tick()
+        return self.values.get(name)
 
     def commands_received(self) -> list[str]:
         """The INSTCMD and SET VAR lines received, in order."""
@@ -200,6 +218,7 @@ class SimUpsd:
     ) -> str:
         ups = self.ups
         name = words[3] if len(words) > 3 else ""
+        self._tick()
         match head:
             case ["LIST", "VAR"]:
                 items = "".join(f"VAR {ups} {k} {quote(v)}\n" for k, v in self.values.items())
@@ -268,11 +287,29 @@ class SimUpsd:
             self._apply(cmd, value)
         return self._track(state, cmd)
 
+    def _tick(self) -> None:
+        """Count ``ups.timer.shutdown`` down, in whole seconds as a UPS reports it; at zero the
+        output goes off (``OFF`` joins ``ups.status``) and the timer is idle (``-1``) again."""
+        if self._shutdown_at is None:
+            return
+        left = self._shutdown_at - time.monotonic()
+        if left > 0:
+            self.values["ups.timer.shutdown"] = str(math.ceil(left))
+            return
+        self._shutdown_at = None
+        self.values["ups.timer.shutdown"] = "-1"
+        status = self.values.get("ups.status", "").split()
+        if "OFF" not in status:
+            self.values["ups.status"] = " ".join([*status, "OFF"])
+
     def _apply(self, cmd: str, value: str | None) -> None:
         """What a UPS does on a command (enough for the integration to see it)."""
         if cmd in {"shutdown.return", "shutdown.stayoff", "load.off.delay"}:
-            self.values["ups.timer.shutdown"] = value or self.values["ups.delay.shutdown"]
+            delay = int(value or self.values["ups.delay.shutdown"])
+            self._shutdown_at = time.monotonic() + delay
+            self.values["ups.timer.shutdown"] = str(delay)
         elif cmd == "shutdown.stop":
+            self._shutdown_at = None
             self.values["ups.timer.shutdown"] = "-1"
         elif cmd == "beeper.mute":
             self.values["ups.beeper.status"] = "muted"
@@ -296,3 +333,67 @@ class SimUpsd:
         if self.outcomes.get(name, "SUCCESS") == "SUCCESS":
             self.values[name] = value
         return self._track(state, name)
+
+
+class SimUpsdThread:
+    """Serve a :class:`SimUpsd` from a thread with its own event loop, on 127.0.0.1.
+
+    For a client in another process (a real ``hass``): ``with SimUpsdThread(sim) as server``,
+    then ``server.port``.
+    Read or change the server's state only through :meth:`call`, which runs in the server's
+    thread, between two requests. Leaving the block closes the server and joins the thread.
+    """
+
+    def __init__(self, sim: SimUpsd) -> None:
+        """Bind the runner to ``sim`` (not started yet)."""
+        self.sim = sim
+        self.port = 0
+        """Where it listens, once started."""
+        self._loop = asyncio.new_event_loop()
+        self._stop: asyncio.Event | None = None
+        self._port: concurrent.futures.Future[int] = concurrent.futures.Future()
+        self._thread = threading.Thread(target=self._run, name="sim-upsd", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self._loop.run_until_complete(self._main())
+        except BaseException as err:
+            if not self._port.done():
+                self._port.set_exception(err)
+            raise
+        finally:
+            self._loop.close()
+
+    async def _main(self) -> None:
+        self._stop = asyncio.Event()
+        async with self.sim.serve() as port:
+            self._port.set_result(port)
+            await self._stop.wait()
+
+    def __enter__(self) -> Self:
+        """Start serving; wait until the port is open."""
+        self._thread.start()
+        self.port = self._port.result(timeout=10)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Close every connection and the server; join the thread."""
+        stop = self._stop
+        if stop is not None and self._thread.is_alive():
+            self._loop.call_soon_threadsafe(stop.set)
+        self._thread.join(timeout=10)
+        if self._thread.is_alive():
+            raise RuntimeError("the simulated upsd's thread did not stop")
+
+    def call[T](self, function: Callable[[SimUpsd], T]) -> T:
+        """Run ``function(sim)`` in the server's thread and return its result."""
+
+        async def run() -> T:
+            return function(self.sim)
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout=10)
