@@ -169,6 +169,7 @@ async def test_run_command_action_returns_the_outcome(
         ({"command": "beeper.mutte"}, "command_not_supported"),
         ({"command": "beeper.mute\nLOGOUT"}, "invalid_characters"),
         ({"command": "beeper.mute", "value": "a\x00b"}, "invalid_characters"),
+        ({"command": "beeper.mute", "value": "x" * 256}, "text_too_long"),
     ],
 )
 async def test_run_command_refuses_before_sending(
@@ -179,8 +180,14 @@ async def test_run_command_refuses_before_sending(
     with pytest.raises(ServiceValidationError) as err:
         await call(hass, entry, "run_command", **data)
     assert err.value.translation_key == key
+    placeholders = err.value.translation_placeholders or {}
     if key == "command_not_supported":
-        assert "beeper.mute" in err.value.translation_placeholders["closest"]  # type: ignore[index]
+        assert "beeper.mute" in placeholders["closest"]
+    if key == "invalid_characters":  # shown escaped, so the message needs no translation of it
+        assert "\\n" in placeholders["text"] or "\\x00" in placeholders["text"]
+    if key == "text_too_long":
+        assert (placeholders["length"], placeholders["maximum"]) == ("256", "255")
+        assert len(placeholders["text"]) == 40
     assert server.commands_received() == []
 
 
@@ -288,21 +295,36 @@ async def test_shutdown_and_cancel(hass: HomeAssistant, sim: tuple[SimUpsd, SimE
     assert server.commands_received()[-1] == 'INSTCMD "ups" "shutdown.stayoff"'
 
 
-async def test_shutdown_falls_back_to_load_off_delay(hass: HomeAssistant) -> None:
+async def test_shutdown_falls_back_to_load_off_delay_only_to_stay_off(
+    hass: HomeAssistant,
+) -> None:
+    """load.off.delay leaves the output off: it never stands in for shutdown.return."""
     server = SimUpsd()
-    for name in ("shutdown.return", "shutdown.stayoff"):
-        del server.commands[name]
+    del server.commands["shutdown.stayoff"]
+    del server.rw["ups.delay.shutdown"]
     async with server.serve() as port:
         entry = await setup_entry(hass, SimEndpoint("127.0.0.1", port), credentials=ADMIN)
-        response = await call(hass, entry, "shutdown", delay=120)
+        response = await call(hass, entry, "shutdown", delay=120, return_on_power=False)
         assert response["command"] == "load.off.delay"
         assert server.commands_received() == ['INSTCMD "ups" "load.off.delay" "120"']
-        del server.commands["load.off.delay"]
-        await hass.config_entries.async_reload(entry.entry_id)
-        await hass.async_block_till_done()
+        # To come back with the mains, the UPS's own delay is the only one it can take.
         with pytest.raises(ServiceValidationError) as err:
             await call(hass, entry, "shutdown", delay=120)
-        assert err.value.translation_key == "shutdown_not_supported"
+        assert err.value.translation_key == "shutdown_delay_fixed"
+        assert err.value.translation_placeholders == {
+            "command": "shutdown.return",
+            "current": server.values["ups.delay.shutdown"],
+        }
+        assert len(server.commands_received()) == 1
+        del server.commands["load.off.delay"]
+        del server.commands["shutdown.return"]
+        await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done()
+        for return_on_power in (True, False):
+            with pytest.raises(ServiceValidationError) as err:
+                await call(hass, entry, "shutdown", delay=120, return_on_power=return_on_power)
+            assert err.value.translation_key == "shutdown_not_supported"
+        assert len(server.commands_received()) == 1
         await hass.config_entries.async_unload(entry.entry_id)
 
 

@@ -1,7 +1,10 @@
 """Diagnostics: a snapshot of the download, and private data redacted from it."""
 
+from types import MappingProxyType
+
 from homeassistant.components.diagnostics import REDACTED
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.discovery_flow import DiscoveryKey
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
@@ -24,12 +27,17 @@ async def test_diagnostics_snapshot(
 
 async def test_diagnostics_redact_private_data(hass: HomeAssistant, upsd: Upsd) -> None:
     entry = await setup_entry(hass, upsd)
+    announced = DiscoveryKey(
+        domain="zeroconf", key=("_nut._tcp.local.", "mynas._nut._tcp.local."), version=1
+    )
     hass.config_entries.async_update_entry(
-        entry, data={**entry.data, "username": "admin", "password": "secret"}
+        entry,
+        data={**entry.data, "username": "admin", "password": "secret"},
+        discovery_keys=MappingProxyType({"zeroconf": (announced,)}),
     )
     diagnostics = await async_get_config_entry_diagnostics(hass, entry)
     dumped = repr(diagnostics)
-    for private in ("secret", "AS1234567890", "127.0.0.1", "admin"):
+    for private in ("secret", "AS1234567890", "127.0.0.1", "admin", "mynas"):
         assert private not in dumped, private
     assert diagnostics["entry"]["data"]["host"] == REDACTED
     assert diagnostics["entry"]["title"] == REDACTED

@@ -246,6 +246,6 @@ async def test_sentinel_readings_are_unknown(hass: HomeAssistant, upsd: Upsd) ->
     issue = ir.async_get(hass).async_get_issue(DOMAIN, f"{entry.entry_id}_on_battery")
     assert issue is not None and issue.translation_placeholders == {
         "name": "test@127.0.0.1",
-        "charge": "unknown",
-        "runtime": "unknown",
+        "charge": "—",
+        "runtime": "—",
     }

@@ -131,7 +131,7 @@ class NutUpsButton(NutUpsControlEntity, ButtonEntity):
         if match := _OUTLET_CYCLE.match(description.command):
             number = match.group(1)
             desc = coordinator.data.values.get(f"outlet.{number}.desc", "").strip()
-            self._attr_translation_placeholders = {"outlet": desc or f"Outlet {number}"}
+            self._attr_translation_placeholders = {"outlet": desc or f"outlet.{number}"}
 
     @override
     async def async_press(self) -> None:

@@ -216,7 +216,7 @@ def match_ups(name: str, ups_list: Mapping[str, str]) -> str:
     for known in ups_list:
         if known.lower() == name.lower():
             return known
-    raise FlowError("unknown_ups", CONF_UPS, available=", ".join(ups_list) or "none")
+    raise FlowError("unknown_ups", CONF_UPS, available=", ".join(ups_list) or "—")
 
 
 def entry_unique_id(data: Mapping[str, Any], ups: str) -> str:

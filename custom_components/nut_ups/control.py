@@ -43,16 +43,28 @@ def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
     )
 
 
-def check_text(value: str, what: str) -> None:
-    """Refuse a value NUT's protocol cannot carry: a newline, NUL, control or non-ASCII character.
+def shown(value: str, limit: int = 40) -> str:
+    """Return ``value`` as it can be shown in a message: escaped (``ascii``), at most ``limit`` long."""
+    text = ascii(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
-    Quotes, backslashes and ``#`` are fine: the client escapes them.
+
+def check_text(value: str) -> None:
+    """Refuse a value NUT's protocol cannot carry.
+
+    That is a newline, NUL, control or non-ASCII character, or more than 255 characters
+    (nut/protocol.py's MAX_ARGUMENT). Quotes, backslashes and ``#`` are fine: the client escapes them.
 
     Raises:
-        ServiceValidationError: ``invalid_characters`` naming ``what``.
+        ServiceValidationError: ``invalid_characters`` or ``text_too_long``, showing the text
+            escaped (no translation needed for it).
     """
-    if not (value.isascii() and value.isprintable()) or len(value) > MAX_ARGUMENT:
-        raise _invalid("invalid_characters", what=what)
+    if not (value.isascii() and value.isprintable()):
+        raise _invalid("invalid_characters", text=shown(value))
+    if len(value) > MAX_ARGUMENT:
+        raise _invalid(
+            "text_too_long", text=shown(value), length=str(len(value)), maximum=str(MAX_ARGUMENT)
+        )
 
 
 def validate_value(setting: Setting, value: str) -> str:
@@ -62,7 +74,7 @@ def validate_value(setting: Setting, value: str) -> str:
         ServiceValidationError: not_a_number, out_of_range, not_an_option, too_long or
             invalid_characters.
     """
-    check_text(value, setting.name)
+    check_text(value)
     if setting.kind is SettingKind.NUMBER:
         number = parse_number(value)
         if number is None or not math.isfinite(number):
@@ -127,9 +139,9 @@ class UpsControl:
                 list are given), or the command or value holds characters NUT cannot carry.
             HomeAssistantError: refused, failed, no outcome in time, or upsd unreachable.
         """
-        check_text(command, "command")
+        check_text(command)
         if value is not None:
-            check_text(value, "value")
+            check_text(value)
         if command not in self.capabilities.commands:
             close = difflib.get_close_matches(command, list(self.capabilities.commands), n=3)
             raise _invalid(
@@ -148,13 +160,13 @@ class UpsControl:
             ServiceValidationError: not a setting of this UPS, or an invalid value.
             HomeAssistantError: refused, failed, no outcome in time, or upsd unreachable.
         """
-        check_text(variable, "variable")
+        check_text(variable)
         setting = self.capabilities.settings.get(variable)
         if setting is None:
             raise _invalid(
                 "not_a_setting",
                 variable=variable,
-                settings=", ".join(sorted(self.capabilities.settings)) or "none",
+                settings=", ".join(sorted(self.capabilities.settings)) or "—",
             )
         checked = validate_value(setting, value)
         return await self._send(

@@ -17,6 +17,7 @@ TO_REDACT_ENTRY = {
     "unique_id",
     "zeroconf_hostname",
     "ca_file",
+    "discovery_keys",  # zeroconf's announced service name is usually the server's host name
 }
 
 # Variables naming a person, place, network address or a serial number (docs/nut-names.txt).
@@ -41,6 +42,7 @@ async def async_get_config_entry_diagnostics(
     """Return diagnostics for a config entry."""
     coordinator = entry.runtime_data
     data = coordinator.data
+    estimate = coordinator.runtime.estimate()
     return {
         "entry": async_redact_data(entry.as_dict(), TO_REDACT_ENTRY),
         "options": dict(entry.options),
@@ -58,6 +60,11 @@ async def async_get_config_entry_diagnostics(
             "flags": list(data.status.flags),
             "state": data.status.dominant,
             "alert_level": data.status.alert_level,
+        },
+        "runtime_estimate": {
+            "seconds": estimate.seconds,
+            "source": estimate.source.value,
+            "rate_per_minute": estimate.rate,
         },
         "variables": redact_values(data.values),
     }

@@ -163,8 +163,8 @@ class RepairIssues:
         runtime = format_runtime(state.number("battery.runtime"))
         return {
             "name": self._name,
-            "charge": f"{charge:.0f} %" if charge is not None else "unknown",
-            "runtime": runtime or "unknown",
+            "charge": f"{charge:.0f} %" if charge is not None else "—",
+            "runtime": runtime or "—",
         }
 
     def _create(

@@ -62,11 +62,11 @@ def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
     )
 
 
-def control_for(hass: HomeAssistant, device_id: str) -> UpsControl:
-    """Return the control of the nut_ups UPS ``device_id``.
+def entry_for(hass: HomeAssistant, device_id: str) -> NutUpsConfigEntry:
+    """Return the loaded config entry of the nut_ups UPS ``device_id``.
 
     Raises:
-        ServiceValidationError: not a nut_ups device, its entry not loaded, or no credentials.
+        ServiceValidationError: not a nut_ups device, or its entry not loaded.
     """
     device = dr.async_get(hass).async_get(device_id)
     entry: NutUpsConfigEntry | None = None
@@ -79,6 +79,16 @@ def control_for(hass: HomeAssistant, device_id: str) -> UpsControl:
         raise _invalid("unknown_device", device_id=device_id)
     if entry.state is not ConfigEntryState.LOADED:
         raise _invalid("not_loaded", name=entry.title)
+    return entry
+
+
+def control_for(hass: HomeAssistant, device_id: str) -> UpsControl:
+    """Return the control of the nut_ups UPS ``device_id``.
+
+    Raises:
+        ServiceValidationError: not a nut_ups device, its entry not loaded, or no credentials.
+    """
+    entry = entry_for(hass, device_id)
     control = entry.runtime_data.control
     if control is None:
         key = "control_unavailable" if entry.data.get(CONF_USERNAME) else "no_credentials"
@@ -105,31 +115,40 @@ async def _shutdown(call: ServiceCall) -> ServiceResponse:
     """Cut the UPS's output after a delay; by default it comes back with the mains.
 
     With a delay and a writable ``ups.delay.shutdown``, that is set first and then
-    ``shutdown.return`` (or ``shutdown.stayoff``) runs; otherwise ``load.off.delay`` takes the
-    delay as its value. Each command is sent at most once.
+    ``shutdown.return`` (or ``shutdown.stayoff``) runs. To stay off, a UPS without those takes
+    the delay as ``load.off.delay``'s value. ``load.off.delay`` never stands in for
+    ``shutdown.return``: its output would stay off when the mains return. Each command is sent
+    at most once.
+
+    Raises:
+        ServiceValidationError: ``shutdown_delay_fixed`` (a delay for ``shutdown.return`` that
+            the UPS cannot take), ``shutdown_not_supported`` (no command does what is asked).
     """
     control = control_for(call.hass, call.data[ATTR_DEVICE_ID])
     delay: int | None = call.data.get(ATTR_DELAY)
     returns: bool = call.data[ATTR_RETURN_ON_POWER]
     command = "shutdown.return" if returns else "shutdown.stayoff"
+    delay_settable = "ups.delay.shutdown" in control.capabilities.settings
     steps: list[JsonValueType] = []
-    if control.has_command(command) and (
-        delay is None or "ups.delay.shutdown" in control.capabilities.settings
-    ):
+    if control.has_command(command) and (delay is None or delay_settable):
         if delay is not None:
             outcome = await control.set_variable("ups.delay.shutdown", str(delay))
             steps.append(
                 {"variable": "ups.delay.shutdown", "value": str(delay), "result": outcome.value}
             )
         outcome = await control.run_command(command)
-    elif delay is not None and control.has_command("load.off.delay"):
+    elif not returns and delay is not None and control.has_command("load.off.delay"):
         command = "load.off.delay"
         outcome = await control.run_command(command, str(delay))
+    elif control.has_command(command):
+        values = entry_for(call.hass, call.data[ATTR_DEVICE_ID]).runtime_data.data.values
+        current = values.get("ups.delay.shutdown")
+        raise _invalid("shutdown_delay_fixed", command=command, current=current or "—")
     else:
         raise _invalid(
             "shutdown_not_supported",
             command=command,
-            commands=", ".join(sorted(control.capabilities.commands)) or "none",
+            commands=", ".join(sorted(control.capabilities.commands)) or "—",
         )
     steps.append({"command": command, "result": outcome.value})
     return {"command": command, "result": outcome.value, "steps": steps}

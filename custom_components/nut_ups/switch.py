@@ -76,7 +76,7 @@ class NutUpsOutletSwitch(NutUpsControlEntity, SwitchEntity):
         """Name the switch after ``outlet.N.desc`` when the UPS gives one."""
         super().__init__(coordinator, description)
         desc = coordinator.data.values.get(f"outlet.{description.number}.desc", "").strip()
-        self._attr_translation_placeholders = {"outlet": desc or f"Outlet {description.number}"}
+        self._attr_translation_placeholders = {"outlet": desc or f"outlet.{description.number}"}
 
     @property
     @override
