@@ -2,7 +2,9 @@
 
 Used by scripts/demo, tests/e2e and benchmarks/bench_latency.py. Home Assistant runs with a
 minimal configuration (no default_config), custom_components/nut_ups linked into its config
-folder, the port chosen with SETUP_PORT, and is stopped by PID.
+folder, the shipped blueprints installed in it, the port chosen with SETUP_PORT, and is stopped
+by PID. Automations live in automations.yaml, as the automation editor (and its REST API,
+``/api/config/automation/config/<id>``) writes them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 import json
 import os
 from pathlib import Path
+import shutil
 import signal
 import subprocess
 import time
@@ -38,6 +41,8 @@ homeassistant:
 frontend:
 config:
 repairs:
+notify:
+automation: !include automations.yaml
 lovelace:
   dashboards:
     nut-ups:
@@ -83,9 +88,18 @@ class Hass:
         return self.config_dir / "home-assistant.log"
 
     def write_config(self) -> None:
-        """Write configuration.yaml, the demo dashboard, and link custom_components/nut_ups."""
+        """Write configuration.yaml and the demo dashboard, link custom_components/nut_ups, and
+        install the shipped blueprints (blueprints/automation/nut_ups) as a user would."""
         self.config_dir.mkdir(parents=True, exist_ok=True)
         (self.config_dir / "configuration.yaml").write_text(CONFIGURATION)
+        automations = self.config_dir / "automations.yaml"
+        if not automations.exists():
+            automations.write_text("[]\n")
+        shutil.copytree(
+            REPO_ROOT / "blueprints",
+            self.config_dir / "blueprints",
+            dirs_exist_ok=True,
+        )
         dashboard = (REPO_ROOT / "demo" / "dashboard.yaml").read_text()
         (self.config_dir / "nut_ups_dashboard.yaml").write_text(dashboard)
         # Onboarding's other steps would set up met.no, Google Translate, Radio Browser and a
