@@ -111,7 +111,7 @@ class RuntimeEstimator:
             if value is None:
                 continue
             if samples and samples[-1][0] >= at:
-                continue  # the same poll twice (a status check that found nothing new)
+                samples.pop()  # the same moment again: the newest reading stands
             samples.append((at, value))
             while samples[0][0] < at - WINDOW:
                 samples.popleft()
