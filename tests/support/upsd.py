@@ -7,7 +7,7 @@ integration's client, so a client bug cannot hide behind its own test harness.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 import contextlib
 from dataclasses import dataclass, field
 import os
@@ -16,8 +16,11 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+
+from tests.support import sim_driver
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED = REPO_ROOT.parent / "shared"
@@ -96,6 +99,9 @@ class Upsd:
     """Further upsd.users sections, after the admin and the monitoring user."""
     extra_conf: str = ""
     descriptions: Mapping[str, str] = field(default_factory=dict)
+    commands: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """UPS name → instant commands: that UPS is served by tests/support/sim_driver.py (which
+    lists them and applies them) instead of dummy-ups (which lists next to none)."""
     tmpdir: Path = field(init=False)
     drivers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict, init=False)
     server: subprocess.Popen[bytes] | None = field(default=None, init=False)
@@ -124,7 +130,8 @@ class Upsd:
             shutil.copyfile(dev, target)
             desc = self.descriptions.get(name, f"Test UPS {name}")
             sections.append(
-                f"[{name}]\n  driver = dummy-ups\n  port = {target.name}\n  desc = {quote(desc)}\n"
+                f"[{name}]\n  driver = {self._driver(name)}\n  port = {target.name}\n"
+                f"  desc = {quote(desc)}\n"
             )
         (self.tmpdir / "ups.conf").write_text("maxretry = 3\n" + "".join(sections))
         (self.tmpdir / "nut.conf").write_text("MODE=standalone\n")
@@ -146,11 +153,27 @@ class Upsd:
         if wait:
             self.wait_ready()
 
+    def _driver(self, name: str) -> str:
+        return sim_driver.DRIVER if name in self.commands else "dummy-ups"
+
     def start_driver(self, name: str) -> None:
-        """Start (or restart) the dummy-ups driver of UPS ``name`` in the foreground."""
+        """Start (or restart) the driver of UPS ``name`` in the foreground."""
+        if name in self.commands:
+            dev = self.tmpdir / f"{name}{self.devices[name].suffix}"
+            command = [
+                sys.executable,
+                "-m",
+                "tests.support.sim_driver",
+                str(self.tmpdir / "state" / f"{sim_driver.DRIVER}-{name}"),
+                str(dev),
+                *self.commands[name],
+            ]
+        else:
+            command = [dummy_ups_binary(), "-a", name, "-u", "root", "-F"]
         self.drivers[name] = subprocess.Popen(
-            [dummy_ups_binary(), "-a", name, "-u", "root", "-F"],
+            command,
             env=self._env(),
+            cwd=REPO_ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -163,12 +186,12 @@ class Upsd:
         """
         state = self.tmpdir / "state"
         deadline = time.monotonic() + timeout
-        pending = {f"dummy-ups-{name}" for name in self.devices}
+        pending = {f"{self._driver(name)}-{name}" for name in self.devices}
         while pending:
             pending = {sock for sock in pending if not (state / sock).exists()}
             dead = [name for name, proc in self.drivers.items() if proc.poll() is not None]
             if dead:
-                raise RuntimeError(f"dummy-ups exited for {dead}")
+                raise RuntimeError(f"the driver exited for {dead}")
             if pending and time.monotonic() > deadline:
                 raise RuntimeError(f"drivers without a socket after {timeout} s: {sorted(pending)}")
             time.sleep(0.02)
