@@ -1,15 +1,22 @@
 """The nut_ups demo: a real upsd with a simulated UPS and a real Home Assistant using nut_ups.
 
 ``scripts/demo`` starts both, adds the integration through the config flow over Home
-Assistant's REST API, prints where to look, and runs until Ctrl-C. ``scripts/demo outage``
-plays a power failure on the running demo; ``scripts/demo screenshot FILE`` photographs its
-dashboard in headless Chromium.
+Assistant's REST API with the upsd user that may SET and run every command, makes automations
+of both shipped blueprints (power alert, graceful shutdown), prints where to look, and runs until
+Ctrl-C. ``scripts/demo outage`` plays a power failure on the running demo; ``scripts/demo
+screenshot FILE`` photographs its dashboard in headless Chromium; ``scripts/demo docs`` runs its
+own demo and takes docs/dashboard.png and docs/dashboard-outage.png.
+
+The UPS's driver is tests/support/sim_driver.py behind the real upsd: dummy-ups's variables,
+plus the instant commands of an Eaton 5PX (battery test, beeper, shutdown with its countdown),
+which dummy-ups cannot list.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Iterator
 import contextlib
 import json
 from pathlib import Path
@@ -17,8 +24,10 @@ import shutil
 import signal
 import threading
 import time
+from typing import Any
 
 from tests.support.hass import OWNER, Hass
+from tests.support.sim_driver import EATON_COMMANDS
 from tests.support.upsd import REPO_ROOT, Upsd, running_upsd
 
 DEMO_DIR = REPO_ROOT / ".demo"
@@ -38,15 +47,79 @@ ENTITIES = (
     "binary_sensor.demo_on_battery",
     "binary_sensor.demo_low_battery",
 )
-# Diagnostic sensors (disabled by default) that the dashboard shows: the demo enables them.
-ENABLED = {"sensor.demo_input_frequency": "50.0", "sensor.demo_battery_charger_status": "floating"}
+# Entities disabled by default that the dashboard shows: the demo enables them.
+ENABLED = {
+    "sensor.demo_input_frequency": "50.0",
+    "sensor.demo_battery_charger_status": "floating",
+    "sensor.demo_ups_test_result": "Done and passed",
+    "button.demo_cancel_shutdown": "unknown",
+}
+COMMANDS = {UPS: EATON_COMMANDS}
+"""The demo UPS's instant commands (served by tests/support/sim_driver.py)."""
+
+
+def automations() -> dict[str, dict[str, Any]]:
+    """Both shipped blueprints as automations of the demo UPS: automation ID → configuration.
+
+    The power alert notifies with notify.persistent_notification (the bell in the sidebar). The
+    graceful shutdown "shuts down the NAS" (a notification) under 5 minutes of runtime or at a
+    low battery, waits 10 s for it, then asks the UPS to cut its output 5 minutes later; when the
+    mains are back within those 10 s (as in ``scripts/demo outage``), the UPS is left alone.
+    """
+    event = "event.demo_power_event"
+    return {
+        "demo_power_alert": {
+            "alias": "UPS power alert",
+            "use_blueprint": {"path": "nut_ups/power_alert.yaml", "input": {"power_event": event}},
+        },
+        "demo_graceful_shutdown": {
+            "alias": "UPS graceful shutdown",
+            "use_blueprint": {
+                "path": "nut_ups/graceful_shutdown.yaml",
+                "input": {
+                    "power_event": event,
+                    "battery_runtime": "sensor.demo_battery_runtime",
+                    "runtime_below": 5,
+                    "battery_charge": "sensor.demo_battery_charge",
+                    "charge_below": 15,
+                    "shutdown_actions": [
+                        {
+                            "action": "persistent_notification.create",
+                            "data": {"title": "NAS", "message": "Shutting down the NAS."},
+                        }
+                    ],
+                    "ups_shutdown": True,
+                    "hosts_wait": 10,
+                    "ups_delay": 300,
+                },
+            },
+        },
+    }
+
+
+async def add_automations(hass: Hass) -> None:
+    """Create the automations as the automation editor does (REST), then reload them."""
+    for key, config in automations().items():
+        status, reply = await hass.request("POST", f"/api/config/automation/config/{key}", config)
+        if status != 200:
+            raise RuntimeError(f"automation {key} refused: {status} {reply}")
+    await hass.request("POST", "/api/services/automation/reload", {})
+    for alias in ("ups_power_alert", "ups_graceful_shutdown"):
+        await hass.wait_state(f"automation.{alias}", "on")
 
 
 async def add_integration(hass: Hass, server: Upsd) -> dict[str, object]:
     """Onboard Home Assistant and add nut_ups through its config flow, as a user would."""
     await hass.onboard()
     result = await hass.config_flow(
-        "nut_ups", {"host": server.host, "port": server.port, "ups": UPS}
+        "nut_ups",
+        {
+            "host": server.host,
+            "port": server.port,
+            "ups": UPS,
+            "username": server.username,
+            "password": server.password,
+        },
     )
     if result.get("type") != "create_entry":
         raise RuntimeError(f"config flow did not create an entry: {result}")
@@ -63,22 +136,33 @@ async def add_integration(hass: Hass, server: Upsd) -> dict[str, object]:
             )
     for entity_id, value in ENABLED.items():
         await hass.wait_state(entity_id, value, timeout=90)
+    await add_automations(hass)
     return result
 
 
-def run() -> None:
-    """Start upsd and Home Assistant, add nut_ups, and wait for Ctrl-C or SIGTERM."""
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+@contextlib.contextmanager
+def demo_stack() -> Iterator[tuple[Upsd, Hass]]:
+    """Start upsd and Home Assistant, add nut_ups and the automations; stop both by PID."""
     shutil.rmtree(DEMO_DIR, ignore_errors=True)
     DEMO_DIR.mkdir()
-    with running_upsd({UPS: DEVICE}) as server:
+    with running_upsd({UPS: DEVICE}, commands=COMMANDS) as server:
         print(f"upsd serves UPS '{UPS}' on {server.host}:{server.port}")
         hass = Hass(DEMO_DIR / "config")
         try:
             print("starting Home Assistant (first start takes a minute)...")
             hass.start()
             asyncio.run(add_integration(hass, server))
+            yield server, hass
+        finally:
+            hass.stop()
+
+
+def run() -> None:
+    """Run the demo until Ctrl-C or SIGTERM."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with demo_stack() as (server, hass):
+        try:
             STATE_FILE.write_text(
                 json.dumps(
                     {
@@ -90,13 +174,13 @@ def run() -> None:
             print(f"\nHome Assistant: {hass.url}/nut-ups/ups   (dashboard)")
             print(f"  login: {OWNER['username']} / {OWNER['password']}")
             print("  entities: " + ", ".join((*ENTITIES, *ENABLED)))
+            print("  automations: " + ", ".join(automations()))
             print("  play a power failure:  scripts/demo outage")
             print(f"  log: {hass.log_file}")
             print("Ctrl-C stops everything.")
             with contextlib.suppress(KeyboardInterrupt):
                 stop.wait()
         finally:
-            hass.stop()
             STATE_FILE.unlink(missing_ok=True)
     print("stopped")
 
@@ -218,6 +302,51 @@ def outage(step_seconds: float) -> None:
         time.sleep(step_seconds)
 
 
+async def wait_until_shown(hass: Hass, values: dict[str, str]) -> None:
+    """Wait until Home Assistant shows an outage step's battery charge."""
+    if "battery.charge" in values:
+        await hass.wait_state("sensor.demo_battery_charge", values["battery.charge"])
+
+
+async def press(hass: Hass, button: str) -> None:
+    """Press a button entity over the REST API."""
+    status, reply = await hass.request("POST", "/api/services/button/press", {"entity_id": button})
+    if status != 200:
+        raise RuntimeError(f"{button}: {status} {reply}")
+
+
+async def take_docs_screenshots(server: Upsd, hass: Hass, docs: Path) -> None:
+    """Photograph the dashboard at a power failure's low battery, then after it (README.md).
+
+    At the low battery, the graceful shutdown has "shut down the NAS" and, 10 s later, asked the
+    UPS to cut its output in 5 minutes: the outage image shows that countdown. The mains return,
+    the shutdown is cancelled with the dashboard's button, a battery test runs, the battery is
+    full again: the other image shows the history of that one outage.
+    """
+    from demo.screenshot import check_dashboard
+
+    low = next(i for i, (label, _) in enumerate(OUTAGE) if label == "battery low")
+    for _, values in OUTAGE[: low + 1]:
+        await asyncio.to_thread(apply, server, values)
+        await wait_until_shown(hass, values)
+    deadline = time.monotonic() + 60
+    while (await hass.state("sensor.demo_output_off_at") or {}).get("state") in {None, "unknown"}:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the graceful shutdown did not schedule the UPS's shutdown")
+        await asyncio.sleep(0.5)
+    await check_dashboard(
+        hass.url, docs / "dashboard-outage.png", expect=["Critical", "Shutdown scheduled"]
+    )
+    for _, values in OUTAGE[low + 1 :]:
+        await asyncio.to_thread(apply, server, values)
+        await wait_until_shown(hass, values)
+    await press(hass, "button.demo_cancel_shutdown")
+    await hass.wait_state("sensor.demo_output_off_at", "unknown")
+    await press(hass, "button.demo_quick_battery_test")
+    await hass.wait_state("sensor.demo_power_outages", "1")
+    await check_dashboard(hass.url, docs / "dashboard.png", expect=["Online", "Power back"])
+
+
 def main() -> None:
     """Parse the command line: run the demo, or act on a running one."""
     parser = argparse.ArgumentParser(prog="scripts/demo", description=__doc__)
@@ -226,6 +355,7 @@ def main() -> None:
     play.add_argument("--step", type=float, default=4.0, help="seconds per step (default 4)")
     shot = sub.add_parser("screenshot", help="photograph the running demo's dashboard")
     shot.add_argument("file", type=Path)
+    sub.add_parser("docs", help="run a demo, take docs/dashboard.png and docs/dashboard-outage.png")
     args = parser.parse_args()
     if args.command == "outage":
         outage(args.step)
@@ -234,6 +364,9 @@ def main() -> None:
 
         state = json.loads(STATE_FILE.read_text())["hass"]
         asyncio.run(screenshot(state["url"], args.file))
+    elif args.command == "docs":
+        with demo_stack() as (server, hass):
+            asyncio.run(take_docs_screenshots(server, hass, REPO_ROOT / "docs"))
     else:
         run()
 

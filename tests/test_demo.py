@@ -2,17 +2,26 @@
 
 ``scripts/demo outage`` must look like a real Eaton on battery: no mains on the input, the charger
 discharging, the inverter still feeding the output, LB only below ``battery.charge.low``, and
-everything back when the mains return.
+everything back when the mains return. Its driver (tests/support/sim_driver.py) lists an Eaton's
+instant commands, and the real upsd in front of it runs them for the demo's user.
 """
 
 from __future__ import annotations
 
-from demo.__main__ import DEVICE, OUTAGE, UPS, apply, shown_value
+import socket
+import time
+
+from demo.__main__ import COMMANDS, DEVICE, OUTAGE, UPS, apply, shown_value
 from tests.conftest import UpsdFactory
+from tests.support.upsd import Upsd, quote
+
+
+def demo_upsd(upsd_factory: UpsdFactory) -> Upsd:
+    return upsd_factory(DEVICE, name=UPS, commands=COMMANDS)
 
 
 def test_every_outage_step_shows_on_upsd(upsd_factory: UpsdFactory) -> None:
-    server = upsd_factory(DEVICE, name=UPS)
+    server = demo_upsd(upsd_factory)
     assert shown_value(server, "ups.status") == "OL"
     assert shown_value(server, "device.model") == "Eaton 5PX 1500"
     low = float(shown_value(server, "battery.charge.low") or "nan")
@@ -31,3 +40,59 @@ def test_every_outage_step_shows_on_upsd(upsd_factory: UpsdFactory) -> None:
         assert ("LB" in status) is (float(state["battery.charge"] or "nan") < low), label
     assert shown_value(server, "ups.status") == "OL"
     assert shown_value(server, "battery.charger.status") == "floating"
+
+
+def listed(server: Upsd, what: str) -> list[str]:
+    """The names of ``LIST <what> demo`` (CMD, RW), over a plain socket."""
+    with socket.create_connection((server.host, server.port), timeout=5) as sock:
+        reader = sock.makefile("rb")
+        sock.sendall(f"LIST {what} {UPS}\n".encode())
+        names = []
+        while not (line := reader.readline().decode()).startswith("END"):
+            assert not line.startswith("ERR"), line
+            if not line.startswith("BEGIN"):
+                names.append(line.split()[2])
+        return names
+
+
+def test_the_demo_user_runs_the_ups_commands(upsd_factory: UpsdFactory) -> None:
+    server = demo_upsd(upsd_factory)
+    assert {"test.battery.start.quick", "beeper.mute", "shutdown.return", "shutdown.stop"} <= set(
+        listed(server, "CMD")
+    )
+    assert server.command(f"INSTCMD {UPS} beeper.mute", login=True) == "OK"
+    assert shown_value(server, "ups.beeper.status") == "muted"
+    assert server.command(f"INSTCMD {UPS} beeper.mutte", login=True) == "ERR CMD-NOT-SUPPORTED"
+    # Anonymous: upsd refuses, the driver never hears of it.
+    assert server.command(f"INSTCMD {UPS} beeper.enable") == "ERR USERNAME-REQUIRED"
+    assert shown_value(server, "ups.beeper.status") == "muted"
+
+    # A shutdown counts down in whole seconds from ups.delay.shutdown; shutdown.stop ends it.
+    assert server.command(f'SET VAR {UPS} ups.delay.shutdown "120"', login=True) == "OK"
+    with socket.create_connection((server.host, server.port), timeout=5) as sock:
+        reader = sock.makefile("rb")
+
+        def ask(line: str) -> str:
+            sock.sendall(f"{line}\n".encode())
+            return reader.readline().decode().strip()
+
+        for line in (f"USERNAME {server.username}", f"PASSWORD {quote(server.password)}"):
+            assert ask(line) == "OK"
+        assert ask("SET TRACKING ON") == "OK"
+        reply = ask(f"INSTCMD {UPS} shutdown.return")
+        assert reply.startswith("OK TRACKING "), reply
+        deadline = time.monotonic() + 5
+        while (outcome := ask(f"GET TRACKING {reply.split()[-1]}")) == "PENDING":
+            assert time.monotonic() < deadline, "no outcome"
+            time.sleep(0.05)
+        assert outcome == "SUCCESS"
+    first = int(shown_value(server, "ups.timer.shutdown") or "0")
+    assert 118 <= first <= 120
+    while int(shown_value(server, "ups.timer.shutdown") or "0") == first:
+        assert time.monotonic() < deadline, "the timer does not count"
+        time.sleep(0.05)
+    assert server.command(f"INSTCMD {UPS} shutdown.stop", login=True) == "OK"
+    deadline = time.monotonic() + 5
+    while shown_value(server, "ups.timer.shutdown") != "0":  # the Eaton's idle value
+        assert time.monotonic() < deadline, "the shutdown was not stopped"
+        time.sleep(0.05)
