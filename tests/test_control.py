@@ -288,6 +288,18 @@ async def test_shutdown_and_cancel(hass: HomeAssistant, sim: tuple[SimUpsd, SimE
     ]
     shutdown_at = state(hass, entry, "sensor", "shutdown_at")
     assert shutdown_at.state not in (STATE_UNKNOWN, "unavailable")
+    # A driver reads the UPS every few seconds: between its reads the timer stands still while
+    # the clock moves on, so now + timer drifts; within 2 s it is the same moment.
+    server.hold_timer(300)
+    await refresh(hass, entry)
+    shown = state(hass, entry, "sensor", "shutdown_at").state
+    for timer in (299, 301, 298):
+        server.hold_timer(timer)
+        await refresh(hass, entry)
+        assert state(hass, entry, "sensor", "shutdown_at").state == shown
+    server.hold_timer(290)  # ten seconds sooner: a new moment
+    await refresh(hass, entry)
+    assert state(hass, entry, "sensor", "shutdown_at").state != shown
     assert (await call(hass, entry, "cancel_shutdown"))["result"] == "success"
     assert state(hass, entry, "sensor", "shutdown_at").state == STATE_UNKNOWN
     # Stay off, with the UPS's own delay.

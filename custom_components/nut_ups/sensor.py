@@ -27,7 +27,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .battery import BATTERY_DATE_VARS, battery_date
-from .coordinator import NutUpsConfigEntry
+from .coordinator import NutUpsConfigEntry, NutUpsCoordinator
 from .entity import HA_UNITS, NutUpsEntity, registered_keys, variable_label
 from .history import UpsHistory
 from .ledger import reports_power
@@ -39,6 +39,9 @@ from .variables import is_numeric_variable, variable_kind
 PARALLEL_UPDATES = 0
 
 type StateValue = str | float | date | datetime | None
+
+SHUTDOWN_AT_TOLERANCE = 2.0
+"""Seconds a recomputed shutdown moment may differ from the shown one and still be the same."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -293,7 +296,7 @@ async def async_setup_entry(
     def add_new() -> None:
         values = coordinator.data.values
         new: list[NutUpsSensor] = [
-            NutUpsSensor(coordinator, description)
+            _sensor(coordinator, description)
             for description in SENSORS
             if description.key not in added and description.exists_fn(values)
         ]
@@ -322,7 +325,7 @@ async def async_setup_entry(
     )
     add(
         [
-            NutUpsSensor(coordinator, description)
+            _sensor(coordinator, description)
             for description in SENSORS
             if description.key in seen_before and description.key not in added
         ]
@@ -333,6 +336,14 @@ async def async_setup_entry(
         ]
     )
     entry.async_on_unload(coordinator.async_add_listener(add_new))
+
+
+def _sensor(
+    coordinator: NutUpsCoordinator, description: NutUpsSensorEntityDescription
+) -> NutUpsSensor:
+    if description.key == "shutdown_at":
+        return NutUpsShutdownAtSensor(coordinator, description)
+    return NutUpsSensor(coordinator, description)
 
 
 class NutUpsSensor(NutUpsEntity, SensorEntity):
@@ -353,6 +364,32 @@ class NutUpsSensor(NutUpsEntity, SensorEntity):
         if self.entity_description.attributes_fn is None:
             return None
         return self.entity_description.attributes_fn(self.coordinator.data)
+
+
+class NutUpsShutdownAtSensor(NutUpsSensor):
+    """When the output goes off; steady while ``ups.timer.shutdown`` counts down.
+
+    now + a whole-second timer moves by a second from poll to poll; a moment within
+    ``SHUTDOWN_AT_TOLERANCE`` seconds of the one shown is the same moment, so the state (and
+    the recorder, and automations on it) changes only when the countdown really does.
+    """
+
+    _shown: datetime | None = None
+
+    @property
+    @override
+    def native_value(self) -> StateValue:
+        """The moment the output goes off, or None (unknown) when nothing counts down."""
+        moment = _shutdown_at(self.coordinator.data)
+        shown = self._shown
+        if (
+            moment is not None
+            and shown is not None
+            and abs((moment - shown).total_seconds()) <= SHUTDOWN_AT_TOLERANCE
+        ):
+            return shown
+        self._shown = moment
+        return moment
 
 
 # -- the stored history (history.py): outages, time on battery, energy ---------------------------

@@ -78,6 +78,17 @@ class NutUpsText(NutUpsControlEntity, TextEntity):
         """The value the UPS reports now."""
         return self.coordinator.data.values.get(self.entity_description.variable)
 
+    @property
+    @override
+    def native_max(self) -> int:
+        """``STRING:n``, or the current value's length when a driver reports a longer one.
+
+        dummy-ups declares ``input.sensitivity`` as ``STRING:1`` holding ``normal``; Home
+        Assistant refuses a text entity whose state is longer than its maximum.
+        """
+        declared = self.entity_description.native_max
+        return max(declared, min(len(self.native_value or ""), MAX_ARGUMENT))
+
     @override
     async def async_set_value(self, value: str) -> None:
         """Write the text."""

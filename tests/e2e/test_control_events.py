@@ -573,12 +573,6 @@ async def test_outage_drill_runs_the_blueprints(stack: Stack) -> None:
     assert (await hass.state(ids["power_outages"]) or {}).get("state") == "1"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="integration bug: a string setting whose GET TYPE length (STRING:1 from dummy-ups "
-    "for input.sensitivity) is shorter than its value ('normal') becomes a text entity that "
-    "Home Assistant refuses to add (ValueError: state too long, a traceback in the log)",
-)
 async def test_settings_of_a_real_upsd_with_credentials(stack: Stack) -> None:
     """Credentials on a real upsd (dummy-ups, admin with SET and every command): every setting
     it lists becomes an entity that Home Assistant accepts."""

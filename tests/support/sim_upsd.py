@@ -287,6 +287,12 @@ class SimUpsd:
             self._apply(cmd, value)
         return self._track(state, cmd)
 
+    def hold_timer(self, seconds: int) -> None:
+        """Report ``ups.timer.shutdown`` as ``seconds`` until told otherwise, as a driver that
+        reads the UPS every few seconds does between its reads (the countdown stops ticking)."""
+        self._shutdown_at = None
+        self.values["ups.timer.shutdown"] = str(seconds)
+
     def _tick(self) -> None:
         """Count ``ups.timer.shutdown`` down, in whole seconds as a UPS reports it; at zero the
         output goes off (``OFF`` joins ``ups.status``) and the timer is idle (``-1``) again."""
