@@ -14,9 +14,12 @@
   (string literals, module constants, enum members, loop variables over module tuples, enum-typed
   parameters, arguments at every call site of a wrapper). A use the resolver cannot follow fails
   the test: extend the resolver rather than guess.
-- ``icons.json``: keys match entity translation keys, state keys are states the entity has.
+- ``icons.json``: keys match entity translation keys, state keys are states the entity has, and
+  every action has its icon.
+- ``services.yaml``: the registered actions with exactly their schemas' fields, translated.
 
-Services, ``services.yaml`` and ``quality_scale.yaml`` are not checked yet (none exist).
+``quality_scale.yaml`` is checked by tests/test_quality_scale.py, translations other than English
+by tests/test_translations.py.
 """
 
 from __future__ import annotations
@@ -1108,7 +1111,7 @@ ICON = re.compile(r"^mdi:[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 def test_icons_match_entities() -> None:
-    assert set(ICONS) <= {"entity"}, "only entity icons are checked"
+    assert set(ICONS) <= {"entity", "services"}, "only entity and action icons are checked"
     descriptions = {
         platform: {d.translation_key: d for d in found if d.translation_key}
         for platform, found in entity_descriptions().items()
@@ -1132,6 +1135,15 @@ def test_icons_match_entities() -> None:
             attributes = set(icons.get("state_attributes", {}))
             translated = set(EN["entity"][platform][key].get("state_attributes", {}))
             assert attributes <= translated, (platform, key, attributes - translated)
+
+
+def test_icons_match_actions() -> None:
+    """Every action in services.yaml has an icon (hassfest's icons schema: {"service": icon})."""
+    actions = set(load_yaml_dict(str(INTEGRATION / "services.yaml")))
+    assert set(ICONS.get("services", {})) == actions
+    for action, icons in ICONS["services"].items():
+        assert set(icons) == {"service"}, action
+        assert ICON.match(icons["service"]), (action, icons["service"])
 
 
 # -- the resolver itself -------------------------------------------------------------------------
