@@ -277,6 +277,28 @@ async def test_outlet_switch(hass: HomeAssistant, sim: tuple[SimUpsd, SimEndpoin
     assert server.commands_received()[-1] == 'INSTCMD "ups" "outlet.1.load.off"'
 
 
+async def test_outlet_sensors(hass: HomeAssistant, sim: tuple[SimUpsd, SimEndpoint]) -> None:
+    """Per-outlet readings are enabled measurements named after the outlet, without credentials."""
+    server, endpoint = sim
+    server.values.update(
+        {"outlet.1.current": "0.35", "outlet.2.power": "18", "outlet.0.current": "1"}
+    )
+    entry = await setup_entry(hass, endpoint)
+    power = state(hass, entry, "sensor", "outlet.1.realpower")
+    assert (power.state, power.attributes["friendly_name"]) == ("41", "ups NAS power")
+    assert power.attributes["unit_of_measurement"] == "W"
+    current = state(hass, entry, "sensor", "outlet.1.current")
+    assert (current.state, current.attributes["device_class"]) == ("0.35", "current")
+    apparent = state(hass, entry, "sensor", "outlet.2.power")
+    assert (apparent.attributes["friendly_name"], apparent.attributes["unit_of_measurement"]) == (
+        "ups Router apparent power",
+        "VA",
+    )
+    # outlet.0 is the whole UPS: a generic diagnostic sensor, disabled.
+    whole = er.async_get(hass).async_get(entity_id(hass, entry, "sensor", "outlet.0.current"))
+    assert whole is not None and whole.disabled_by is not None
+
+
 async def test_shutdown_and_cancel(hass: HomeAssistant, sim: tuple[SimUpsd, SimEndpoint]) -> None:
     server, endpoint = sim
     entry = await setup_entry(hass, endpoint, credentials=ADMIN)

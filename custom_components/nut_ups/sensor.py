@@ -1,8 +1,9 @@
 """Sensors: battery charge, load, runtime, status, alert level, power and every other variable."""
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+import re
 from typing import Any, override
 
 from homeassistant.components.sensor import (
@@ -15,6 +16,8 @@ from homeassistant.const import (
     PERCENTAGE,
     EntityCategory,
     Platform,
+    UnitOfApparentPower,
+    UnitOfElectricCurrent,
     UnitOfElectricPotential,
     UnitOfEnergy,
     UnitOfPower,
@@ -231,6 +234,54 @@ SENSORS: tuple[NutUpsSensorEntityDescription, ...] = (
 
 _COVERED = frozenset(name for description in SENSORS for name in description.variables)
 
+OUTLET_MEASUREMENT = re.compile(
+    r"^outlet\.(?P<number>[1-9]\d*)\.(?P<kind>realpower|power|current)$"
+)
+"""Per-outlet readings (docs/nut-names.txt): real power (W), apparent power (VA), current (A)."""
+
+
+def _outlet_template(
+    translation_key: str, unit: str, device_class: SensorDeviceClass, precision: int
+) -> NutUpsSensorEntityDescription:
+    return NutUpsSensorEntityDescription(
+        key=translation_key,
+        translation_key=translation_key,
+        native_unit_of_measurement=unit,
+        device_class=device_class,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=precision,
+        value_fn=lambda state: None,
+    )
+
+
+_OUTLET_KINDS: dict[str, NutUpsSensorEntityDescription] = {
+    "realpower": _outlet_template("outlet_power", UnitOfPower.WATT, SensorDeviceClass.POWER, 0),
+    "power": _outlet_template(
+        "outlet_apparent_power",
+        UnitOfApparentPower.VOLT_AMPERE,
+        SensorDeviceClass.APPARENT_POWER,
+        0,
+    ),
+    "current": _outlet_template(
+        "outlet_current", UnitOfElectricCurrent.AMPERE, SensorDeviceClass.CURRENT, 1
+    ),
+}
+
+
+def outlet_description(name: str) -> NutUpsSensorEntityDescription | None:
+    """Describe the sensor of a per-outlet reading (``outlet.N.realpower|power|current``).
+
+    Returns:
+        An enabled measurement named after the outlet (``{outlet} power``), or None when
+        ``name`` is not such a reading. ``outlet.0`` is the whole UPS, left to the generic sensors.
+    """
+    match = OUTLET_MEASUREMENT.match(name)
+    if match is None:
+        return None
+    return replace(
+        _OUTLET_KINDS[match["kind"]], key=name, value_fn=_number(name), variables=(name,)
+    )
+
 
 def variable_description(name: str, value: str) -> NutUpsSensorEntityDescription:
     """Describe a disabled diagnostic sensor for any other NUT variable, keyed by its name.
@@ -301,7 +352,7 @@ async def async_setup_entry(
             if description.key not in added and description.exists_fn(values)
         ]
         new += [
-            NutUpsSensor(coordinator, variable_description(name, value))
+            _variable_sensor(coordinator, name, value)
             for name, value in values.items()
             if name not in _COVERED and name not in added
         ]
@@ -330,7 +381,9 @@ async def async_setup_entry(
             if description.key in seen_before and description.key not in added
         ]
         + [
-            NutUpsSensor(coordinator, _seen_variable_description(key, item))
+            _variable_sensor(coordinator, key, "0")
+            if OUTLET_MEASUREMENT.match(key)
+            else NutUpsSensor(coordinator, _seen_variable_description(key, item))
             for key, item in seen_before.items()
             if key not in fixed_keys and key not in _COVERED and key not in added
         ]
@@ -343,7 +396,17 @@ def _sensor(
 ) -> NutUpsSensor:
     if description.key == "shutdown_at":
         return NutUpsShutdownAtSensor(coordinator, description)
+    if OUTLET_MEASUREMENT.match(description.key):
+        return NutUpsOutletSensor(coordinator, description)
     return NutUpsSensor(coordinator, description)
+
+
+def _variable_sensor(coordinator: NutUpsCoordinator, name: str, value: str) -> NutUpsSensor:
+    """Return the sensor of a variable no fixed description covers: per-outlet, or generic."""
+    description = outlet_description(name)
+    if description is not None:
+        return _sensor(coordinator, description)
+    return NutUpsSensor(coordinator, variable_description(name, value))
 
 
 class NutUpsSensor(NutUpsEntity, SensorEntity):
@@ -364,6 +427,19 @@ class NutUpsSensor(NutUpsEntity, SensorEntity):
         if self.entity_description.attributes_fn is None:
             return None
         return self.entity_description.attributes_fn(self.coordinator.data)
+
+
+class NutUpsOutletSensor(NutUpsSensor):
+    """A per-outlet reading, named after ``outlet.N.desc`` (or ``outlet.N``)."""
+
+    def __init__(
+        self, coordinator: NutUpsCoordinator, description: NutUpsSensorEntityDescription
+    ) -> None:
+        """Name the sensor after its outlet."""
+        super().__init__(coordinator, description)
+        number = description.key.split(".")[1]
+        desc = coordinator.data.values.get(f"outlet.{number}.desc", "").strip()
+        self._attr_translation_placeholders = {"outlet": desc or f"outlet.{number}"}
 
 
 class NutUpsShutdownAtSensor(NutUpsSensor):
