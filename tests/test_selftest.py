@@ -21,6 +21,7 @@ from custom_components.nut_ups.selftest import (
     normalise,
     parse_test_date,
     recognised,
+    self_test_running,
 )
 from custom_components.nut_ups.status import UpsState, UpsStatus
 from tests.support.upsd import nut_ddl_dumps
@@ -374,11 +375,32 @@ def test_test_status_tokens_are_known_states() -> None:
 
 
 def test_the_module_is_pure() -> None:
-    """No Home Assistant imports; of the package, only battery.py (its date parser)."""
+    """No Home Assistant imports; of the package, battery.py (its date parser) and status.py."""
     path = PACKAGE / "selftest.py"
-    assert import_graph()[f"{ROOT}.selftest"] == {f"{ROOT}.battery"}
+    assert import_graph()[f"{ROOT}.selftest"] == {f"{ROOT}.battery", f"{ROOT}.status"}
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.module:
             assert not node.module.startswith("homeassistant"), node.module
         elif isinstance(node, ast.Import):
             assert not any(alias.name.startswith("homeassistant") for alias in node.names)
+
+
+@pytest.mark.parametrize(
+    ("status", "result", "expected"),
+    [
+        ("OB DISCHRG", "Done and passed", False),  # an outage
+        ("OB DISCHRG", None, False),
+        ("OB DISCHRG TEST", "Done and passed", True),  # apc_modbus, ietf-mib, powercom…
+        ("OL CAL", None, True),  # the Eaton 5E (nutdrv_qx) dump, after test.battery.start.quick
+        ("OB DISCHRG CAL", "No test initiated", True),
+        ("OB DISCHRG", "In progress", True),  # usbhid-ups: the HID test field says so
+        ("OB", "TestInProgress", True),
+        ("OB", "Test scheduled", False),  # a standing schedule must not hide an outage
+        ("OB", "Pending", False),
+        ("ob dischrg cal", None, True),
+        (None, None, False),
+        ("", "garbage", False),
+    ],
+)
+def test_self_test_running(status: str | None, result: str | None, expected: bool) -> None:
+    assert self_test_running(status, result) is expected

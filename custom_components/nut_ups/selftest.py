@@ -26,13 +26,15 @@ from typing import NamedTuple
 import unicodedata
 
 from .battery import parse_battery_date
+from .status import UpsStatus
 
 TEST_RESULT_VAR = "ups.test.result"
 TEST_DATE_VAR = "ups.test.date"
 TEST_STATUS_TOKENS = frozenset({"TEST", "CAL"})
 """``ups.status`` tokens of a test under way: ``TEST`` (al175, apc_modbus, ietf-mib, powercom,
-powerpanel) and ``CAL`` (calibration, and the battery test of blazer/nutdrv_qx, netxml-ups,
-huawei-ups2000, victronups…): a switch to battery while one is set is a test, not an outage."""
+powerpanel) and ``CAL`` (runtime calibration, and the battery test of blazer/nutdrv_qx,
+netxml-ups, huawei-ups2000, victronups…): a switch to battery while one is set is a test, not an
+outage (see :func:`self_test_running`)."""
 
 
 class SelfTestResult(StrEnum):
@@ -268,3 +270,21 @@ def last_test_time(
     if day is None:
         return None
     return datetime.combine(day, time(), zone)
+
+
+def self_test_running(status: str | None, result_text: str | None) -> bool:
+    """Whether the UPS itself says a self-test (or a calibration) is running.
+
+    Args:
+        status: ``ups.status`` (``TEST`` or ``CAL`` among its tokens says so).
+        result_text: ``ups.test.result`` (:attr:`SelfTestResult.IN_PROGRESS` says so).
+
+    Returns:
+        True while either says so. A scheduled or pending test is not under way: a UPS that
+        keeps saying ``Scheduled`` must not hide a real outage. A test nut_ups started itself
+        is the caller's to add (its own test window).
+    """
+    flags = UpsStatus.parse(status).flags
+    return bool(TEST_STATUS_TOKENS.intersection(flags)) or (
+        normalise(result_text) is SelfTestResult.IN_PROGRESS
+    )
