@@ -52,6 +52,7 @@ from .nut import (
     NUTTimeoutError,
     NUTUnknownUPSError,
 )
+from .plausible import ImplausibleReadings
 from .runtime_estimate import RuntimeEstimator
 from .state import STATUS_VAR, NutUpsState
 from .transitions import Observed, PowerEvent, Transition, shutdown_timer, step
@@ -127,6 +128,8 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         self.runtime = RuntimeEstimator()
         """Runtime left on battery as observed in this outage (the estimated_runtime sensor)."""
         self.full_polls = 0
+        self.implausible = ImplausibleReadings()
+        """Readings no UPS can have, counted per variable at every LIST VAR (diagnostics)."""
         self._last_full = -float("inf")
         self._last_success = -float("inf")
         self._identity: dict[str, str | None] | None = None
@@ -220,6 +223,14 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         values = await self.client.list_vars(self.ups)
         self._last_full = now
         self.full_polls += 1
+        for name, raw in self.implausible.observe(values):
+            # INFO, once per variable: a driver quirk that persists, not something to act on.
+            _LOGGER.info(
+                "%s: %s reads %r, a value no UPS can have; shown as unknown (logged once)",
+                self.ups,
+                name,
+                raw,
+            )
         self._follow_device(values)
         before: list[NutUpsState] = []
         if seen is not None and values.get(STATUS_VAR) != seen:

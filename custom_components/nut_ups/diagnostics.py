@@ -1,4 +1,7 @@
-"""Diagnostics: the entry, its options and the last LIST VAR, with private data redacted."""
+"""Diagnostics: the entry, its options, the last LIST VAR and the implausible readings.
+
+Private data is redacted from the entry and the variables.
+"""
 
 import re
 from typing import Any
@@ -66,5 +69,6 @@ async def async_get_config_entry_diagnostics(
             "source": estimate.source.value,
             "rate_per_minute": estimate.rate,
         },
+        "implausible": coordinator.implausible.as_dict(),
         "variables": redact_values(data.values),
     }

@@ -6,6 +6,7 @@ diagnostics) can read the snapshot without importing the coordinator.
 
 from dataclasses import dataclass, field
 
+from .plausible import plausible
 from .status import UpsStatus, parse_number
 from .variables import valid_quantity
 
@@ -31,10 +32,14 @@ class NutUpsState:
         return cls(values, UpsStatus.parse(values.get(STATUS_VAR)))
 
     def number(self, name: str) -> int | float | None:
-        """Return variable ``name`` as a number; None when absent, not a number, or a sentinel.
+        """Return variable ``name`` as a number; None when absent, not a number, or not real.
 
         Negative values of quantities that cannot be negative (charge, load, runtime, voltages,
         power…; ``-1`` is a common "not available" in NUT drivers) are None: see
-        :func:`.variables.valid_quantity`.
+        :func:`.variables.valid_quantity`. So are values no UPS can have (a charge of 120 %, a
+        temperature of 302 °C…): see :func:`.plausible.plausible`.
         """
-        return valid_quantity(name, parse_number(self.values.get(name)))
+        number = parse_number(self.values.get(name))
+        if number is not None and not plausible(name, number, self.values):
+            return None
+        return valid_quantity(name, number)
