@@ -48,7 +48,7 @@ the broken readings (7.7 times and more in the dumps).
 MIN_AC_NOMINAL = 100.0
 """The lowest mains nominal in use (Japan). An AC line's "nominal" below it is a battery figure
 put in the wrong variable by old drivers (MGE: ``output.voltage.nominal: 24`` beside
-``output.voltage: 226``) and is no reference."""
+``output.voltage: 226``) and is no reference; so is a DC output's, left unjudged."""
 
 MAX_AC_VOLTAGE = 1000.0
 """The IEC low-voltage limit for AC: no UPS input, output or outlet carries more."""
