@@ -20,10 +20,12 @@ import pytest
 
 from custom_components.nut_ups.battery_health import (
     DEFAULT_PEUKERT,
+    BatteryModel,
     Confidence,
     Reference,
     battery_swapped,
     estimate_health,
+    fitted_exponent,
     measurements,
     peukert,
     rated_energy,
@@ -121,7 +123,7 @@ def test_rated_reference_reads_absolute_health_with_a_wide_margin() -> None:
     assert rated == battery.rated_wh
     for seed in range(3):
         outages = history(battery, ISSUE_NOISE, seed, 6)
-        estimate = estimate_health(list(record(outages).episodes), rated_wh=rated)
+        estimate = estimate_health(list(record(outages).episodes), BatteryModel(rated_wh=rated))
         assert estimate is not None
         assert estimate.reference is Reference.RATED
         assert estimate.health == pytest.approx(100 * battery.health(outages[-1].years), abs=2)
@@ -185,7 +187,7 @@ def test_without_a_power_reading_load_times_nominal_gives_the_same_health() -> N
     assert all(e.energy_wh is None and e.capacity_wh is None for e in load_only)
     assert all(e.mean_power is None and e.full_load_hours is not None for e in load_only)
     measured = estimate_health(with_power)
-    nominal = estimate_health(load_only, nominal_power=NOMINAL_POWER)
+    nominal = estimate_health(load_only, BatteryModel(nominal_power=NOMINAL_POWER))
     relative = estimate_health(load_only)  # no power at all: full-load hours
     assert measured is not None
     assert nominal is not None
@@ -193,8 +195,10 @@ def test_without_a_power_reading_load_times_nominal_gives_the_same_health() -> N
     assert nominal.health == pytest.approx(measured.health, abs=1.5)
     assert relative.health == pytest.approx(measured.health, abs=1.5)
     # The rating needs energy: with load alone health stays relative to the first episodes.
-    assert estimate_health(load_only, rated_wh=216.0).reference is Reference.EPISODES  # type: ignore[union-attr]
-    rated = estimate_health(load_only, rated_wh=216.0, nominal_power=NOMINAL_POWER)
+    relative_only = estimate_health(load_only, BatteryModel(rated_wh=216.0))
+    assert relative_only is not None
+    assert relative_only.reference is Reference.EPISODES
+    rated = estimate_health(load_only, BatteryModel(rated_wh=216.0, nominal_power=NOMINAL_POWER))
     assert rated is not None
     assert rated.reference is Reference.RATED
 
@@ -282,9 +286,29 @@ def test_measurements_follow_the_exponent_option() -> None:
     episodes = list(record(history(battery, ISSUE_NOISE, 2, 6)).episodes)
     spread = {}
     for k in (1.0, 1.15, 1.25):
-        points, _ = measurements(episodes, exponent=k)
+        measured = measurements(episodes, BatteryModel(exponent=k, exponent_sd=0))
+        assert measured.exponent == k
+        points = measured.points
         spread[k] = max(p.health for p in points) - min(p.health for p in points)
     assert spread[1.25] < spread[1.0]  # the battery's own exponent explains the loads best
+
+
+@pytest.mark.parametrize("k", [1.10, 1.25])
+def test_the_exponent_is_fitted_from_episodes_at_different_loads(k: float) -> None:
+    """The option (1.15) is where the fit starts; 8 episodes at 20-80 % load move it most of
+    the way to the battery's own exponent."""
+    battery = Battery(exponent=k)
+    found = []
+    for seed in range(5):
+        episodes = list(record(history(battery, ISSUE_NOISE, seed, 8)).episodes)
+        exponent, error = fitted_exponent(episodes, BatteryModel())
+        assert 0 < error <= 0.05
+        found.append(exponent)
+        assert abs(exponent - k) < abs(DEFAULT_PEUKERT - k)
+    print(f"k = {k}: fitted {[round(e, 3) for e in found]}")
+    # Too few episodes, or the option fixed: the option.
+    assert fitted_exponent(episodes[:2], BatteryModel()) == (DEFAULT_PEUKERT, 0.05)
+    assert fitted_exponent(episodes, BatteryModel(exponent_sd=0)) == (DEFAULT_PEUKERT, 0.0)
 
 
 # The recorder.

@@ -10,27 +10,31 @@ capacity is brought to a reference load with
 
     C_ref = C (P / P_ref)^(k - 1)
 
-``k`` is the Peukert exponent (option, :data:`DEFAULT_PEUKERT`; lead-acid runs 1.1 to 1.25).
+``k`` is the Peukert exponent: the option (:data:`DEFAULT_PEUKERT`; lead-acid runs 1.1 to
+1.25) is where it starts, and episodes at different loads refine it (:func:`fitted_exponent`).
 
 Health (%) is ``C_ref`` relative to a reference:
 
 * :attr:`Reference.EPISODES` (default): the mean of the first :data:`REFERENCE_EPISODES`
   qualifying episodes, ``P_ref`` their mean load. ``P_ref`` then cancels out of every ratio, so
   the exponent only matters through the spread of loads between episodes.
-* :attr:`Reference.RATED`: the rated energy ``battery.capacity`` (Ah) times ``battery.voltage.nominal``
-  (V), a 20-hour rating (the VRLA convention), at ``P_ref`` = rated energy / 20 h on the battery
-  side; the output power is brought to the battery side with :data:`INVERTER_EFFICIENCY`. This
-  extrapolates Peukert's law from a discharge of minutes to one of 20 hours: an exponent wrong by
-  0.05 moves the result by ``(P / P_ref)^0.05``, about 20 % at a 15-minute load, which the
-  margin (below) carries.
+* :attr:`Reference.RATED`: the rated energy ``battery.capacity`` (Ah) times
+  ``battery.voltage.nominal`` (V), a 20-hour rating (the VRLA convention), at ``P_ref`` = rated
+  energy / 20 h on the battery side; the output power is brought to the battery side with
+  :data:`INVERTER_EFFICIENCY`. This extrapolates Peukert's law from a discharge of minutes to
+  one of 20 hours: an exponent wrong by 0.05 moves the result by ``(P / P_ref)^0.05``, about
+  20 % at a 15-minute load, which the margin (below) carries.
 
-The health reported is a least-squares line through the health of the last
-:data:`TREND_EPISODES` qualifying episodes, read at the newest one (two episodes: the newest
-itself). Its ``margin`` (percentage points, about 95 %) is twice the standard error of that
-reading, from the scatter about the line pooled with a prior of :data:`PRIOR_SCATTER` points
-worth :data:`PRIOR_DOF` episodes (so two or three episodes never claim precision they cannot
-show), plus the reference's own error, plus (rated) the model's. ``confidence`` is ``high`` when
-the margin is within 5 points with at least 4 episodes, ``medium`` within 10, else ``low``.
+The health reported is a weighted least-squares line through the health of the last
+:data:`TREND_EPISODES` qualifying episodes against time, read at the newest one (two episodes:
+the newest itself). Each episode weighs ``1 / (e² + PRIOR_SCATTER²)``, ``e`` its own fit's
+standard error (:attr:`.discharge.DischargeEpisode.capacity_error`): a short episode with a
+coarse gauge counts little. Its ``margin`` (percentage points, about 95 %) is twice the
+standard error of that reading: the weighted residual variance about the line, pooled with the
+weights' own expectation worth :data:`PRIOR_DOF` episodes (so two or three episodes never
+claim a precision they cannot show), plus the reference's error, plus (rated) the model's.
+``confidence`` is ``high`` when the margin is within :data:`HIGH_MARGIN` points with at least 4
+episodes, ``medium`` within :data:`MEDIUM_MARGIN`, else ``low``.
 
 Assumptions: ``battery.charge`` follows the share of what the battery can still deliver (a
 gauge that counts down from a fixed nominal capacity would hide the ageing); the battery starts
@@ -40,7 +44,7 @@ Pure code, no Home Assistant imports.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 import math
@@ -74,8 +78,13 @@ inverters run at 80 to 90 % on battery."""
 RATED_HOURS = 20.0
 """Hours of the discharge ``battery.capacity`` is rated at (the VRLA datasheet convention)."""
 
-EXPONENT_UNCERTAINTY = 0.05
-"""How far the Peukert exponent may be from the option (rated reference margin)."""
+EXPONENT_SD = 0.05
+"""How far a battery's Peukert exponent may be from the option (a standard deviation): the
+range for lead-acid, 1.1 to 1.25, is the option ± 2 of them."""
+
+MIN_EXPONENT_ERROR = 0.02
+"""The least error granted to a fitted exponent when it is extrapolated to the 20-hour rating
+(rated reference margin): Peukert's law itself bends over that range."""
 
 EFFICIENCY_UNCERTAINTY = 0.05
 """Relative uncertainty of :data:`INVERTER_EFFICIENCY` (rated reference margin)."""
@@ -156,6 +165,7 @@ class HealthEstimate:
         margin: about 95 % half-width of ``health`` (percentage points).
         reference: what 100 % is.
         measured_at: the newest qualifying episode's start (UTC).
+        exponent: the Peukert exponent used (:func:`fitted_exponent`).
     """
 
     health: float
@@ -164,6 +174,7 @@ class HealthEstimate:
     margin: float
     reference: Reference
     measured_at: datetime
+    exponent: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,49 +265,74 @@ def _load_basis(episode: DischargeEpisode) -> tuple[float, float] | None:
     return None
 
 
-def measurements(
-    episodes: Sequence[DischargeEpisode],
-    *,
-    exponent: float = DEFAULT_PEUKERT,
-    rated_wh: float | None = None,
-    nominal_power: float | None = None,
-    efficiency: float = INVERTER_EFFICIENCY,
-) -> tuple[list[Measurement], Reference]:
-    """Return the health each qualifying episode shows, oldest first, and its reference.
+@dataclass(frozen=True, slots=True)
+class BatteryModel:
+    """What the estimator takes as given: the options and the UPS's ratings.
 
-    Args:
-        episodes: the battery's episodes (since it was installed), oldest first.
-        exponent: Peukert's ``k``.
+    Attributes:
+        exponent: the Peukert exponent option: the value assumed before the episodes tell.
+        exponent_sd: how far the battery's own exponent may be from the option (standard
+            deviation of the prior); 0 uses the option as it is (:func:`fitted_exponent`).
         rated_wh: the rated energy (:func:`rated_energy`); None for the episodes reference.
         nominal_power: ``ups.realpower.nominal`` (W), to turn load into power when an episode
             has no power reading; None when unknown.
         efficiency: share of the battery's energy reaching the output (rated reference).
-
-    Episodes are compared in one unit: Wh (measured, or load times ``nominal_power``) or, when
-    more episodes have only a load, full-load hours; those without it are left out. The rated
-    reference needs Wh; without them health is relative to the first episodes, whose mean is
-    weighted by their precision (:func:`_weight`).
     """
+
+    exponent: float = DEFAULT_PEUKERT
+    exponent_sd: float = EXPONENT_SD
+    rated_wh: float | None = None
+    nominal_power: float | None = None
+    efficiency: float = INVERTER_EFFICIENCY
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """The health the qualifying episodes show.
+
+    Attributes:
+        points: one per qualifying episode, oldest first.
+        reference: what 100 % is.
+        exponent: the Peukert exponent they were normalised with (:func:`fitted_exponent`).
+        exponent_error: its standard error (the prior's when the episodes do not tell).
+    """
+
+    points: list[Measurement]
+    reference: Reference
+    exponent: float
+    exponent_error: float
+
+
+type _Basis = list[tuple[DischargeEpisode, tuple[float, float]]]
+
+
+def _bases(episodes: Sequence[DischargeEpisode], model: BatteryModel) -> tuple[_Basis, bool]:
+    """Return the qualifying episodes in one unit, and whether that unit is energy (Wh)."""
     qualifying = [episode for episode in episodes if qualifies(episode)]
-    by_energy = [(e, b) for e in qualifying if (b := _energy_basis(e, nominal_power))]
+    by_energy = [(e, b) for e in qualifying if (b := _energy_basis(e, model.nominal_power))]
     by_load = [(e, b) for e in qualifying if (b := _load_basis(e))]
-    chosen = by_energy if len(by_energy) >= len(by_load) else by_load
-    if not chosen:
-        return [], Reference.EPISODES
-    if rated_wh is not None and chosen is by_energy:
+    if len(by_energy) >= len(by_load):
+        return by_energy, True
+    return by_load, False
+
+
+def _points(
+    chosen: _Basis, exponent: float, rated_wh: float | None, efficiency: float
+) -> list[Measurement]:
+    """Health of each episode with ``exponent``: against ``rated_wh`` when given, else the first."""
+    if rated_wh is not None:
         rated_power = rated_wh / RATED_HOURS
         normalised = [
             peukert(capacity / efficiency, power / efficiency, rated_power, exponent)
             for _, (capacity, power) in chosen
         ]
-        reference, kind = rated_wh, Reference.RATED
+        reference = rated_wh
     else:
         first = chosen[:REFERENCE_EPISODES]
         reference_rate = sum(rate for _, (_, rate) in first) / len(first)
         normalised = [peukert(c, rate, reference_rate, exponent) for _, (c, rate) in chosen]
         weights = [_weight(100 * (episode.capacity_error or 0.0)) for episode, _ in first]
         reference = sum(w * c for w, c in zip(weights, normalised, strict=False)) / sum(weights)
-        kind = Reference.EPISODES
     return [
         Measurement(
             episode.start,
@@ -305,7 +341,72 @@ def measurements(
             100 * capacity / reference * (episode.capacity_error or 0.0),
         )
         for (episode, (_, rate)), capacity in zip(chosen, normalised, strict=True)
-    ], kind
+    ]
+
+
+def _misfit(chosen: _Basis, exponent: float, model: BatteryModel) -> float:
+    """Weighted squared residuals about the health trend plus the prior's penalty (a χ²)."""
+    prior = ((exponent - model.exponent) / model.exponent_sd) ** 2
+    window = _points(chosen, exponent, None, model.efficiency)[-TREND_EPISODES:]
+    if len(window) < 3:
+        return prior
+    line = _Line.fit(window)
+    return (line.scale or 0.0) * (len(window) - 2) + prior
+
+
+def fitted_exponent(
+    episodes: Sequence[DischargeEpisode], model: BatteryModel
+) -> tuple[float, float]:
+    """Return the Peukert exponent the episodes support, and its standard error.
+
+    Episodes at different loads show the exponent: with the wrong one, the health of heavy and
+    light discharges strays from the trend in opposite directions. The exponent chosen
+    minimises the weighted squared residuals about the trend (:func:`_weight`) plus
+    ``((k - option) / exponent_sd)²``: a maximum a posteriori estimate, on a grid of steps of
+    ``exponent_sd / 10`` within 3 ``exponent_sd`` of the option (and never below 1). With
+    episodes at one load, or fewer than 3, it stays at the option. Its standard error is from
+    the curvature of that sum at the minimum (for a χ², ``sqrt(2 h² / Δ²)``).
+    """
+    if model.exponent_sd <= 0:
+        return model.exponent, 0.0
+    chosen, _ = _bases(episodes, model)
+    if len(chosen) < 3:
+        return model.exponent, model.exponent_sd
+    step = model.exponent_sd / 10
+    grid = [model.exponent + step * i for i in range(-30, 31) if model.exponent + step * i >= 1]
+    misfits = [_misfit(chosen, k, model) for k in grid]
+    best = min(range(len(grid)), key=misfits.__getitem__)
+    if 0 < best < len(grid) - 1:
+        curvature = misfits[best - 1] - 2 * misfits[best] + misfits[best + 1]
+        error = math.sqrt(2 * step**2 / curvature) if curvature > 0 else model.exponent_sd
+    else:
+        error = model.exponent_sd
+    return grid[best], min(error, model.exponent_sd)
+
+
+def measurements(
+    episodes: Sequence[DischargeEpisode], model: BatteryModel | None = None
+) -> Measured:
+    """Return the health each qualifying episode shows, oldest first, and its reference.
+
+    Args:
+        episodes: the battery's episodes (since it was installed), oldest first.
+        model: the options and ratings (defaults when None).
+
+    Episodes are compared in one unit: Wh (measured, or load times ``nominal_power``) or, when
+    more episodes have only a load, full-load hours; those without it are left out. The rated
+    reference needs Wh; without them health is relative to the first episodes, whose mean is
+    weighted by their precision (:func:`_weight`). The exponent is :func:`fitted_exponent`.
+    """
+    model = model or BatteryModel()
+    chosen, energy = _bases(episodes, model)
+    if not chosen:
+        return Measured([], Reference.EPISODES, model.exponent, model.exponent_sd)
+    exponent, error = fitted_exponent(episodes, model)
+    rated = model.rated_wh if energy else None
+    points = _points(chosen, exponent, rated, model.efficiency)
+    reference = Reference.RATED if rated is not None else Reference.EPISODES
+    return Measured(points, reference, exponent, error)
 
 
 def _weight(error: float) -> float:
@@ -373,37 +474,31 @@ class _Line:
 
 
 def estimate_health(
-    episodes: Sequence[DischargeEpisode],
-    *,
-    exponent: float = DEFAULT_PEUKERT,
-    rated_wh: float | None = None,
-    nominal_power: float | None = None,
-    efficiency: float = INVERTER_EFFICIENCY,
+    episodes: Sequence[DischargeEpisode], model: BatteryModel | None = None
 ) -> HealthEstimate | None:
     """Return the battery's health, or None before :data:`MIN_EPISODES` qualifying episodes.
 
     Arguments as for :func:`measurements`.
     """
-    points, reference = measurements(
-        episodes,
-        exponent=exponent,
-        rated_wh=rated_wh,
-        nominal_power=nominal_power,
-        efficiency=efficiency,
-    )
+    model = model or BatteryModel()
+    measured = measurements(episodes, model)
+    points = measured.points
     if len(points) < MIN_EPISODES:
         return None
     window = points[-TREND_EPISODES:]
     line = _Line.fit(window)
     health = line.at(line.days[-1])
     variance = line.error_at(line.days[-1]) ** 2
-    if reference is Reference.EPISODES:
+    if measured.reference is Reference.EPISODES:
         first = sum(_weight(point.error) for point in points[:REFERENCE_EPISODES])
         variance += (health / 100) ** 2 * line.pooled_scale() / first
     else:
-        lever = abs(math.log(window[-1].rate / efficiency / ((rated_wh or 1) / RATED_HOURS)))
-        model = math.hypot(EXPONENT_UNCERTAINTY * lever, EFFICIENCY_UNCERTAINTY)
-        variance += (health * model) ** 2
+        rated_power = (model.rated_wh or 1) / RATED_HOURS
+        lever = abs(math.log(window[-1].rate / model.efficiency / rated_power))
+        relative = math.hypot(
+            max(measured.exponent_error, MIN_EXPONENT_ERROR) * lever, EFFICIENCY_UNCERTAINTY
+        )
+        variance += (health * relative) ** 2
     margin = 2 * math.sqrt(variance)
     if margin <= HIGH_MARGIN and line.count >= 4:
         confidence = Confidence.HIGH
@@ -411,7 +506,15 @@ def estimate_health(
         confidence = Confidence.MEDIUM
     else:
         confidence = Confidence.LOW
-    return HealthEstimate(health, line.count, confidence, margin, reference, window[-1].at)
+    return HealthEstimate(
+        health,
+        line.count,
+        confidence,
+        margin,
+        measured.reference,
+        window[-1].at,
+        measured.exponent,
+    )
 
 
 def _t95(dof: int) -> float:
@@ -420,33 +523,25 @@ def _t95(dof: int) -> float:
 
 def replacement_due(
     episodes: Sequence[DischargeEpisode],
+    model: BatteryModel | None = None,
     *,
     threshold: float = DEFAULT_THRESHOLD,
-    exponent: float = DEFAULT_PEUKERT,
-    rated_wh: float | None = None,
-    nominal_power: float | None = None,
-    efficiency: float = INVERTER_EFFICIENCY,
 ) -> Replacement | None:
     """Return when the health trend reaches ``threshold`` (%); None while it is not significant.
 
-    The trend is the least-squares line through the health of the last :data:`TREND_EPISODES`
-    qualifying episodes against time. It is significant when at least 3 episodes give a
-    negative slope whose t-statistic (slope over its standard error, ``s / sqrt(Σ(t - t̄)²)``
-    with ``s`` the residual standard deviation) is below minus the one-sided 95 % quantile of
-    Student's t with ``n - 2`` degrees of freedom: a decline that noise would show by chance
-    less than once in 20. The date is where the line crosses ``threshold``, None when that is
-    further ahead than :data:`EXTRAPOLATION` times the span of the episodes. Its margin comes
-    from the line's error at that day over the slope (delta method, pooled scatter).
+    The trend is the weighted least-squares line through the health of the last
+    :data:`TREND_EPISODES` qualifying episodes against time. It is significant when at least 3
+    episodes give a negative slope whose t-statistic (slope over its standard error,
+    ``sqrt(scale / Σw(t - t̄)²)`` with ``scale`` the weighted residual variance) is below minus
+    the one-sided 95 % quantile of Student's t with ``n - 2`` degrees of freedom: a decline
+    that noise would show by chance less than once in 20. The date is where the line crosses
+    ``threshold``, None when that is further ahead than :data:`EXTRAPOLATION` times the span of
+    the episodes. Its margin is the line's error at that day over the slope (delta method,
+    pooled scale).
 
     Other arguments as for :func:`measurements`.
     """
-    points, _ = measurements(
-        episodes,
-        exponent=exponent,
-        rated_wh=rated_wh,
-        nominal_power=nominal_power,
-        efficiency=efficiency,
-    )
+    points = measurements(episodes, model).points
     window = points[-TREND_EPISODES:]
     if len(window) < 3:
         return None
@@ -503,13 +598,10 @@ def runtime_accuracy(
 
 def battery_swapped(
     episodes: Sequence[DischargeEpisode],
+    model: BatteryModel | None = None,
     *,
     date_before: date | None = None,
     date_now: date | None = None,
-    exponent: float = DEFAULT_PEUKERT,
-    rated_wh: float | None = None,
-    nominal_power: float | None = None,
-    efficiency: float = INVERTER_EFFICIENCY,
 ) -> bool:
     """Whether the battery was replaced since the episodes before the newest one.
 
@@ -519,34 +611,21 @@ def battery_swapped(
 
     Args:
         episodes: the episodes since the last swap, the newest last.
+        model: as for :func:`measurements`.
         date_before: the installation date (:func:`.battery.battery_date`) last seen; None
             when none was known (a date appearing is not a swap).
         date_now: the installation date now.
-        exponent: as for :func:`measurements`.
-        rated_wh: as for :func:`measurements`.
-        nominal_power: as for :func:`measurements`.
-        efficiency: as for :func:`measurements`.
     """
     if date_before is not None and date_now is not None and date_before != date_now:
         return True
     if not episodes or not qualifies(episodes[-1]):
         return False
-    before = estimate_health(
-        episodes[:-1],
-        exponent=exponent,
-        rated_wh=rated_wh,
-        nominal_power=nominal_power,
-        efficiency=efficiency,
-    )
+    before = estimate_health(episodes[:-1], model)
     if before is None:
         return False
-    points, _ = measurements(
-        episodes,
-        exponent=exponent,
-        rated_wh=rated_wh,
-        nominal_power=nominal_power,
-        efficiency=efficiency,
-    )
+    # The newest episode against the reference and exponent of those before it.
+    model = replace(model or BatteryModel(), exponent=before.exponent, exponent_sd=0.0)
+    points = measurements(episodes, model).points
     if not points or points[-1].at != episodes[-1].start:
         return False
     return points[-1].health - before.health > SWAP_JUMP
