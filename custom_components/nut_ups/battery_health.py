@@ -82,9 +82,6 @@ EXPONENT_SD = 0.05
 """How far a battery's Peukert exponent may be from the option (a standard deviation): the
 range for lead-acid, 1.1 to 1.25, is the option ± 2 of them."""
 
-MIN_EXPONENT_ERROR = 0.02
-"""The least error granted to a fitted exponent when it is extrapolated to the 20-hour rating
-(rated reference margin): Peukert's law itself bends over that range."""
 
 EFFICIENCY_UNCERTAINTY = 0.05
 """Relative uncertainty of :data:`INVERTER_EFFICIENCY` (rated reference margin)."""
@@ -495,9 +492,9 @@ def estimate_health(
     else:
         rated_power = (model.rated_wh or 1) / RATED_HOURS
         lever = abs(math.log(window[-1].rate / model.efficiency / rated_power))
-        relative = math.hypot(
-            max(measured.exponent_error, MIN_EXPONENT_ERROR) * lever, EFFICIENCY_UNCERTAINTY
-        )
+        # Discharges of minutes do not measure the exponent down to the 20-hour rate: the
+        # margin keeps the prior's uncertainty, whatever the fit found.
+        relative = math.hypot(EXPONENT_SD * lever, EFFICIENCY_UNCERTAINTY)
         variance += (health * relative) ** 2
     margin = 2 * math.sqrt(variance)
     if margin <= HIGH_MARGIN and line.count >= 4:
