@@ -52,7 +52,7 @@ import math
 from .discharge import DischargeEpisode
 
 DEFAULT_PEUKERT = 1.15
-"""Peukert exponent: 1.1 to 1.25 for lead-acid (VRLA around 1.1 to 1.15)."""
+"""Peukert exponent option: lead-acid batteries run 1.1 to 1.25."""
 
 DEFAULT_THRESHOLD = 80.0
 """Health (%) at which a battery is due for replacement: the common end-of-life rule for VRLA
@@ -72,8 +72,8 @@ TREND_EPISODES = 10
 """Most recent qualifying episodes the health line and the replacement trend are fitted to."""
 
 INVERTER_EFFICIENCY = 0.85
-"""Share of the battery's energy that reaches the output (rated reference only); small UPS
-inverters run at 80 to 90 % on battery."""
+"""Share of the battery's energy that reaches the output (rated reference only): an assumption,
+the middle of the 80 to 90 % commonly quoted for small UPS inverters on battery."""
 
 RATED_HOURS = 20.0
 """Hours of the discharge ``battery.capacity`` is rated at (the VRLA datasheet convention)."""
@@ -82,16 +82,17 @@ EXPONENT_SD = 0.05
 """How far a battery's Peukert exponent may be from the option (a standard deviation): the
 range for lead-acid, 1.1 to 1.25, is the option ± 2 of them."""
 
-
 EFFICIENCY_UNCERTAINTY = 0.05
 """Relative uncertainty of :data:`INVERTER_EFFICIENCY` (rated reference margin)."""
 
 PRIOR_SCATTER = 3.0
-"""Percentage points an episode's health scatters about the trend, assumed before the episodes
-show it: capacity moves 0.5 to 1 % per °C, and a room's temperature several degrees."""
+"""Percentage points an episode's health strays from the trend beyond its own fit's error (an
+assumption the residuals then correct): a lead-acid battery's capacity moves by about 0.5 to 1 %
+per °C, and a room's temperature by several degrees over a year."""
 
 PRIOR_DOF = 2
-"""How many episodes' worth of weight :data:`PRIOR_SCATTER` has against the observed scatter."""
+"""How many episodes' worth of weight the weights' own expectation of the scatter has against
+the scatter observed about the trend (margins only)."""
 
 HIGH_MARGIN = 5.0
 """Margin (points) within which health with at least 4 episodes is of ``high`` confidence."""

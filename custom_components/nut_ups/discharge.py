@@ -7,9 +7,9 @@ and fits ``battery.charge`` against that energy by least squares. When the batte
 discharging it closes a :class:`DischargeEpisode`, kept when the charge fell by at least
 :data:`MIN_DROP` points; the last :data:`MAX_EPISODES` are kept, for storage as plain dicts.
 
-Why a fit rather than the two end readings: ``battery.charge`` comes in whole percent (docs of
-every NUT driver; the shared device dumps show no decimals on most), so the two ends of a
-10-point drop may each be off by up to one point: ±20 % on the capacity. The slope of the charge
+Why a fit rather than the two end readings: ``battery.charge`` comes in whole percent (399 of
+the 419 values in the shared NUT device dumps are whole; a few drivers step by 0.1 or 2.5), so
+the two ends of a 10-point drop may each be off by up to one point: ±20 % on the capacity. The slope of the charge
 against the energy delivered uses every reading; a 1-point quantisation (a sawtooth uncorrelated
 with the energy over whole steps) biases it by only ``1/D²`` for a drop of ``D`` points (1 % at
 10 points), and a step of charge right at the switch to battery (a voltage-based gauge sagging
@@ -30,9 +30,10 @@ MIN_DROP = 5.0
 
 A charge reading comes in 1-point steps, so each end of a drop may be off by up to a point: a
 5-point drop is still known within ±40 % (worst case), enough to compare the runtime the UPS
-predicted with what the battery gave; a smaller one is mostly quantisation. Quick self-tests
-(about 10 s on battery) and brief transfers fall 0 to 3 points and tell nothing; keeping them
-would crowd the :data:`MAX_EPISODES` kept.
+predicted with what the battery gave; a smaller one is mostly quantisation. A quick self-test
+or a brief transfer lasts seconds, a few points at most on a UPS with minutes of runtime (10 s
+of a 10-minute runtime is under 2 points): they tell nothing, and keeping them would crowd the
+:data:`MAX_EPISODES` kept.
 """
 
 MAX_EPISODES = 100
@@ -176,8 +177,8 @@ class _Fit:
 
         Args:
             readings: distinct readings the fit saw (changes of the charge, plus one). A UPS
-                refreshes its gauge every 10 to 60 s while nut_ups polls every few seconds, so
-                the polls repeat readings: the slope's standard error ``s / sqrt(Σ(x - x̄)²)``
+                may refresh its gauge less often than nut_ups polls, so the polls repeat
+                readings: the slope's standard error ``s / sqrt(Σ(x - x̄)²)``
                 (``s`` the residual standard deviation) is widened by ``sqrt(n / readings)``.
 
         Returns:
