@@ -8,7 +8,7 @@ shutdown's ``nut_ups.shutdown`` runs for real and comes back as a ``shutdown_sch
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 import shutil
@@ -142,6 +142,13 @@ async def settle(seconds: float = 0.2) -> None:
     await asyncio.sleep(seconds)
 
 
+async def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    """Let automations run until ``condition`` holds (a loaded machine may take a while)."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.05)
+
+
 async def poll(hass: HomeAssistant, setup: Setup, **values: str) -> None:
     setup.server.values.update({name.replace("_", "."): value for name, value in values.items()})
     await setup.entry.runtime_data.async_refresh()
@@ -161,7 +168,7 @@ async def test_outage_to_shutdown(hass: HomeAssistant, blueprinted: Setup) -> No
     await poll(hass, setup, battery_charge="45", battery_runtime="540")  # 9 min left
     assert len(setup.shutdowns) == 1
     assert setup.server.commands_received() == []  # waiting for the machines first
-    await settle(1.5)
+    await wait_for(lambda: len(setup.server.commands_received()) >= 2)  # after hosts_wait: 1 s
     assert setup.server.commands_received() == [
         'SET VAR "ups" "ups.delay.shutdown" "90"',
         'INSTCMD "ups" "shutdown.return"',

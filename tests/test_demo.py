@@ -42,6 +42,14 @@ def test_every_outage_step_shows_on_upsd(upsd_factory: UpsdFactory) -> None:
     assert shown_value(server, "battery.charger.status") == "floating"
 
 
+def wait_shown(server: Upsd, name: str, value: str, timeout: float = 10.0) -> None:
+    """Wait until upsd shows ``name`` as ``value`` (a command goes upsd → driver → upsd)."""
+    deadline = time.monotonic() + timeout
+    while (shown := shown_value(server, name)) != value:
+        assert time.monotonic() < deadline, f"{name} is {shown!r}, not {value!r}"
+        time.sleep(0.05)
+
+
 def listed(server: Upsd, what: str) -> list[str]:
     """The names of ``LIST <what> demo`` (CMD, RW), over a plain socket."""
     with socket.create_connection((server.host, server.port), timeout=5) as sock:
@@ -61,7 +69,7 @@ def test_the_demo_user_runs_the_ups_commands(upsd_factory: UpsdFactory) -> None:
         listed(server, "CMD")
     )
     assert server.command(f"INSTCMD {UPS} beeper.mute", login=True) == "OK"
-    assert shown_value(server, "ups.beeper.status") == "muted"
+    wait_shown(server, "ups.beeper.status", "muted")  # the driver applies it, then tells upsd
     assert server.command(f"INSTCMD {UPS} beeper.mutte", login=True) == "ERR CMD-NOT-SUPPORTED"
     # Anonymous: upsd refuses, the driver never hears of it.
     assert server.command(f"INSTCMD {UPS} beeper.enable") == "ERR USERNAME-REQUIRED"

@@ -297,6 +297,11 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
             ups_runtime=state.number("battery.runtime"),
         )
 
+    @property
+    def last_poll_answered(self) -> bool:
+        """Whether upsd answered the last update (False while the dead time keeps old data)."""
+        return self._answered
+
     @callback
     def async_add_transition_listener(self, listener: TransitionListener) -> Callable[[], None]:
         """Call ``listener`` with the transitions of every update that has some.

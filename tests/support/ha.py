@@ -81,7 +81,14 @@ def state(hass: HomeAssistant, entry: MockConfigEntry, platform: str, key: str) 
     return current
 
 
-async def refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Run one poll of the entry's coordinator now and let listeners finish."""
-    await entry.runtime_data.async_refresh()
-    await hass.async_block_till_done()
+async def refresh(hass: HomeAssistant, entry: MockConfigEntry, attempts: int = 3) -> None:
+    """Run one poll of the entry's coordinator that upsd answered, and let listeners finish.
+
+    On a loaded machine an exchange can outlast the client timeout; the coordinator then keeps
+    its last data (the dead time), so the poll is run again, up to ``attempts`` times.
+    """
+    for _ in range(attempts):
+        await entry.runtime_data.async_refresh()
+        await hass.async_block_till_done()
+        if entry.runtime_data.last_poll_answered:
+            return
