@@ -452,3 +452,53 @@ def test_pure_modules(module: str) -> None:
             assert not (node.module or "").startswith("homeassistant")
         if isinstance(node, ast.Import):
             assert not any(alias.name.startswith("homeassistant") for alias in node.names)
+
+
+def made(day: float, health: float, power: float = 300.0) -> DischargeEpisode:
+    """An episode ``day`` days after installation whose battery holds ``health`` % of 100 Wh."""
+    start = INSTALLED + timedelta(days=day)
+    capacity = health * (200.0 / power) ** (DEFAULT_PEUKERT - 1)
+    return DischargeEpisode(
+        start=start,
+        end=start + timedelta(minutes=10),
+        charge_start=100,
+        charge_end=60,
+        mean_load=power / NOMINAL_POWER * 100,
+        mean_power=power,
+        energy_wh=0.4 * capacity,
+        predicted_runtime=None,
+        voltage_start=27.0,
+        voltage_end=24.0,
+        self_test=False,
+        capacity_wh=capacity,
+        full_load_hours=capacity / NOMINAL_POWER,
+        capacity_error=0.005,
+    )
+
+
+def test_trend_dates_past_exact_and_too_far() -> None:
+    # An exact line of -10 % of new a year, at loads from 200 to 320 W.
+    exact = [
+        made(day, 100 - 10 * day / 365.25, 200 + 20 * i) for i, day in enumerate(range(0, 400, 60))
+    ]
+    due = replacement_due(exact)
+    assert due is not None
+    reference = (100 + 100 - 10 * 60 / 365.25) / 2  # the first two episodes
+    crossing = (100 - 0.8 * reference) * 365.25 / 10
+    assert due.due == (INSTALLED + timedelta(days=crossing)).date()
+    assert due.slope == pytest.approx(-10 * 100 / reference)
+    estimate = estimate_health(exact)
+    assert estimate is not None
+    assert estimate.confidence is Confidence.HIGH
+    assert estimate.exponent == pytest.approx(DEFAULT_PEUKERT)
+    # Already below the threshold: the date is in the past.
+    worn = [made(day, 100 - 30 * day / 365.25) for day in range(0, 400, 60)]
+    due = replacement_due(worn)
+    assert due is not None
+    assert due.due < worn[-1].start.date()
+    # A slight decline seen over a month is not extended years ahead.
+    short = [made(day, 100 - day / 300) for day in (0, 10, 20, 30)]
+    assert replacement_due(short) is None
+    # Noise without a significant decline: no date.
+    flat = [made(day, 100 + (3 if i % 2 else -3)) for i, day in enumerate(range(0, 400, 60))]
+    assert replacement_due(flat) is None
