@@ -17,7 +17,7 @@ power ±1 %); ``noisy`` adds 1 point of Gaussian noise to each charge reading, a
 20 s and 2 % capacity scatter between outages (temperature); ``rough`` 2 points, 30 s, 4 %.
 
 Run: ``scripts/run python -m benchmarks.bench_battery_health [--seeds N]`` (pure Python, no
-upsd or Home Assistant; about a minute with the default 20 seeds).
+upsd or Home Assistant; about 10 s with the default 20 seeds).
 """
 
 from __future__ import annotations
