@@ -15,6 +15,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import NutUpsConfigEntry
 from .entity import NutUpsEntity, registered_keys
+from .selftest import TEST_RESULT_VAR, SelfTestResult
 from .state import STATUS_VAR, NutUpsState
 
 PARALLEL_UPDATES = 0
@@ -85,6 +86,15 @@ BINARY_SENSORS: tuple[NutUpsBinarySensorEntityDescription, ...] = (
 )
 
 
+SELF_TEST_FAILED = NutUpsBinarySensorEntityDescription(
+    key="self_test_failed",
+    translation_key="self_test_failed",
+    device_class=BinarySensorDeviceClass.PROBLEM,
+    is_on_fn=lambda state: False,  # read from the stored self-test instead (below)
+)
+"""On when the last self-test the UPS reported failed, until a later one does not."""
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: NutUpsConfigEntry,
@@ -104,8 +114,20 @@ async def async_setup_entry(
                 NutUpsBinarySensor(coordinator, description) for description in BINARY_SENSORS
             )
 
+    self_test_added = False
+    self_test_seen = SELF_TEST_FAILED.key in registered_keys(hass, entry, Platform.BINARY_SENSOR)
+
+    @callback
+    def add_self_test() -> None:
+        nonlocal self_test_added
+        if not self_test_added and (self_test_seen or TEST_RESULT_VAR in coordinator.data.values):
+            self_test_added = True
+            async_add_entities([NutUpsSelfTestBinarySensor(coordinator, SELF_TEST_FAILED)])
+
     add_when_reported()
+    add_self_test()
     entry.async_on_unload(coordinator.async_add_listener(add_when_reported))
+    entry.async_on_unload(coordinator.async_add_listener(add_self_test))
 
 
 class NutUpsBinarySensor(NutUpsEntity, BinarySensorEntity):
@@ -121,3 +143,16 @@ class NutUpsBinarySensor(NutUpsEntity, BinarySensorEntity):
         if not data.status.known:
             return None
         return self.entity_description.is_on_fn(data)
+
+
+class NutUpsSelfTestBinarySensor(NutUpsBinarySensor):
+    """Self-test failed: from the stored last self-test, so APC's later "NO" does not clear it."""
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        """On after a failed test; unknown before the UPS reported any result."""
+        result = self.coordinator.history.self_test.result
+        if result is None or result is SelfTestResult.UNKNOWN:
+            return None
+        return result is SelfTestResult.FAILED

@@ -271,6 +271,9 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
             state=self.data if success and self._answered else None,
             on_battery=self.observed.on_battery if self.observed is not None else None,
         )
+        if success and self._answered:
+            memory = self.history.self_test
+            self.issues.update_self_test(memory.result, memory.raw)
         for transition in self.transitions:
             _LOGGER.debug("%s: %s", self.ups, transition)
             self.hass.bus.async_fire(

@@ -17,6 +17,7 @@ from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN
 from .ledger import EnergyMeter, OutageLedger, output_power
+from .selftest import TEST_DATE_VAR, TEST_RESULT_VAR, SelfTestMemory
 from .state import NutUpsState
 from .transitions import PowerEvent, Transition
 
@@ -48,6 +49,7 @@ class UpsHistory:
     Attributes:
         ledger: outages and time on battery.
         energy: energy delivered (kWh).
+        self_test: the last self-test (kept past the UPS's "no result").
     """
 
     def __init__(self, hass: HomeAssistant, entry_id: str, max_gap: float) -> None:
@@ -56,6 +58,7 @@ class UpsHistory:
         self._max_gap = max_gap
         self.ledger = OutageLedger()
         self.energy = EnergyMeter(max_gap=max_gap)
+        self.self_test = SelfTestMemory()
         self._listeners: list[CALLBACK_TYPE] = []
         self._loaded = False
 
@@ -65,12 +68,17 @@ class UpsHistory:
         try:
             self.ledger = OutageLedger.from_dict(data.get("outages") or {})
             self.energy = EnergyMeter.from_dict(data.get("energy") or {}, max_gap=self._max_gap)
+            self.self_test = SelfTestMemory.from_dict(data.get("self_test") or {})
         except (TypeError, ValueError) as err:
             _LOGGER.warning("Stored history %s unreadable, starting anew: %s", self._store.key, err)
         self._loaded = True
 
     def _data(self) -> dict[str, Any]:
-        return {"outages": self.ledger.as_dict(), "energy": self.energy.as_dict()}
+        return {
+            "outages": self.ledger.as_dict(),
+            "energy": self.energy.as_dict(),
+            "self_test": self.self_test.as_dict(),
+        }
 
     async def async_save(self) -> None:
         """Write the history now (unload); nothing before it was loaded, so nothing is lost."""
@@ -118,6 +126,9 @@ class UpsHistory:
                 changed = True
             power, source = output_power(state)
             changed |= self.energy.sample(monotonic, power, source)
+            changed |= self.self_test.observe(
+                state.values.get(TEST_RESULT_VAR), state.values.get(TEST_DATE_VAR), at
+            )
         if changed:
             self._store.async_delay_save(self._data, SAVE_DELAY)
             for listener in list(self._listeners):

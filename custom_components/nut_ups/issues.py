@@ -20,6 +20,7 @@ from homeassistant.util import dt as dt_util
 
 from .battery import DEFAULT_BATTERY_AGE_YEARS, battery_date, too_old
 from .const import DOMAIN
+from .selftest import TEST_RESULT_VAR, SelfTestResult, self_test_running
 from .state import NutUpsState
 from .status import UpsStatus, format_runtime
 
@@ -34,6 +35,7 @@ class IssueKind(StrEnum):
     LOW_BATTERY = "low_battery"
     REPLACE_BATTERY = "replace_battery"
     BATTERY_OLD = "battery_old"
+    SELF_TEST_FAILED = "self_test_failed"
     UNKNOWN_UPS = "unknown_ups"
     ACCESS_DENIED = "access_denied"
 
@@ -98,6 +100,7 @@ class RepairIssues:
         self._ups = ups
         self._synced = False  # state issues matched to a snapshot at least once
         self._problem_synced = False  # problem issues matched to a poll outcome at least once
+        self._self_test_synced = False  # the self-test issue matched to the history once
         self._last: NutUpsState | None = None
         self._problem: PollProblem | None = None
         # Active issues: kind → (placeholders written, monotonic time written).
@@ -115,8 +118,12 @@ class RepairIssues:
         if status.waiting:
             return  # no data yet: neither raise nor clear anything
         placeholders = self._state_placeholders(state)
+        # A self-test runs on battery: that is not a power failure (its own issue if it fails).
+        testing = self_test_running(status.raw, state.values.get(TEST_RESULT_VAR))
         for issue in _STATE_ISSUES:
-            if status.known and issue.active(status):
+            if testing and issue.kind is IssueKind.ON_BATTERY:
+                self._delete(issue.kind, force=not self._synced)
+            elif status.known and issue.active(status):
                 self._create(issue.kind, issue.severity, placeholders)
             else:
                 self._delete(issue.kind, force=not self._synced)
@@ -137,6 +144,15 @@ class RepairIssues:
             self._create(IssueKind.BATTERY_OLD, ir.IssueSeverity.WARNING, placeholders)
         else:
             self._delete(IssueKind.BATTERY_OLD, force=not self._synced)
+
+    def update_self_test(self, result: SelfTestResult | None, raw: str | None) -> None:
+        """Raise the self_test_failed issue while the last self-test (stored) failed."""
+        if result is SelfTestResult.FAILED:
+            placeholders = {"name": self._name, "result": raw or ""}
+            self._create(IssueKind.SELF_TEST_FAILED, ir.IssueSeverity.WARNING, placeholders)
+        else:
+            self._delete(IssueKind.SELF_TEST_FAILED, force=not self._self_test_synced)
+        self._self_test_synced = True
 
     def update_problem(self, problem: PollProblem, error: str) -> None:
         """Raise the issue of ``problem``, why a poll failed (``error``: upsd's code)."""

@@ -81,12 +81,13 @@ class OutageLedger:
     def apply(self, transition: Transition) -> bool:
         """Account for one transition; return whether anything changed.
 
-        ``on_battery`` opens an outage, ``online`` closes it; ``communication_lost`` pauses the
-        accrual of time on battery and ``communication_restored`` resumes it. Others are ignored.
+        ``on_battery`` opens an outage (unless a self-test caused it: that is no power failure),
+        ``online`` closes it; ``communication_lost`` pauses the accrual of time on battery and
+        ``communication_restored`` resumes it. Others are ignored.
         """
         at = transition.at
         match transition.event:
-            case PowerEvent.ON_BATTERY if self.outage_start is None:
+            case PowerEvent.ON_BATTERY if self.outage_start is None and not transition.self_test:
                 self._begin(at)
             case PowerEvent.ONLINE if self.outage_start is not None:
                 self._end(at)

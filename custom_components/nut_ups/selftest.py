@@ -288,3 +288,76 @@ def self_test_running(status: str | None, result_text: str | None) -> bool:
     return bool(TEST_STATUS_TOKENS.intersection(flags)) or (
         normalise(result_text) is SelfTestResult.IN_PROGRESS
     )
+
+
+class SelfTestMemory:
+    """The last self-test as nut_ups keeps it: what the UPS said, kept past its "no result".
+
+    APC Smart-UPS fall back to ``NO`` five minutes after a test, and many UPSes forget a result
+    at a restart: a finished result is kept until the UPS reports another real one. Stored with
+    the entry's history, so it survives Home Assistant restarts.
+
+    Attributes:
+        result: the result shown (None until the UPS said anything readable).
+        raw: the text that gave it.
+        seen_at: when nut_ups saw a finished result appear (UTC), None before one did; the
+            reading at start-up is not a new test.
+        date_text: the last ``ups.test.date`` (opaque text), for :func:`last_test_time`.
+    """
+
+    def __init__(self) -> None:
+        """Start knowing nothing."""
+        self.result: SelfTestResult | None = None
+        self.raw: str | None = None
+        self.seen_at: datetime | None = None
+        self.date_text: str | None = None
+        self._last_raw: str | None = None
+
+    def observe(self, raw: str | None, date_text: str | None, at: datetime) -> bool:
+        """Take one poll's ``ups.test.result`` and ``ups.test.date``; return whether it changed.
+
+        Args:
+            raw: ``ups.test.result``, None when not reported (nothing changes).
+            date_text: ``ups.test.date``, None when not reported.
+            at: when the poll ended (UTC).
+        """
+        changed = date_text != self.date_text
+        self.date_text = date_text
+        if raw is None or raw == self._last_raw:
+            return changed
+        first = self._last_raw is None
+        self._last_raw = raw
+        current = normalise(raw)
+        if current is SelfTestResult.UNKNOWN and self.result in FINISHED:
+            return changed  # "no result (any more)": the last finished one stands
+        if current in FINISHED and not first:
+            self.seen_at = at
+        self.result, self.raw = current, raw
+        return True
+
+    def as_dict(self) -> dict[str, str | None]:
+        """Return the memory as JSON-safe data (for the Store)."""
+        return {
+            "result": self.result.value if self.result is not None else None,
+            "raw": self.raw,
+            "seen_at": self.seen_at.isoformat() if self.seen_at is not None else None,
+            "date_text": self.date_text,
+            "last_raw": self._last_raw,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str | None]) -> SelfTestMemory:
+        """Rebuild a memory from :meth:`as_dict`'s data.
+
+        Raises:
+            ValueError: a result or a time that does not read.
+        """
+        memory = cls()
+        result = data.get("result")
+        memory.result = SelfTestResult(result) if result is not None else None
+        memory.raw = data.get("raw")
+        seen_at = data.get("seen_at")
+        memory.seen_at = datetime.fromisoformat(seen_at) if seen_at is not None else None
+        memory.date_text = data.get("date_text")
+        memory._last_raw = data.get("last_raw")
+        return memory

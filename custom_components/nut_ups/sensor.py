@@ -35,6 +35,7 @@ from .entity import HA_UNITS, NutUpsEntity, registered_keys, variable_label
 from .history import UpsHistory
 from .ledger import reports_power
 from .runtime_estimate import RuntimeEstimate
+from .selftest import TEST_RESULT_VAR, SelfTestResult, last_test_time
 from .state import STATUS_VAR, NutUpsState
 from .status import AlertLevel, UpsState, format_runtime, parse_number
 from .variables import is_numeric_variable, variable_kind
@@ -482,6 +483,26 @@ def _energy_attributes(history: UpsHistory) -> dict[str, Any]:
     return {"source": history.energy.source}
 
 
+def _self_test_result(history: UpsHistory, at: datetime) -> str | None:
+    result = history.self_test.result
+    return result.value if result is not None and result is not SelfTestResult.UNKNOWN else None
+
+
+def _self_test_attributes(history: UpsHistory) -> dict[str, Any]:
+    return {"raw": history.self_test.raw}
+
+
+def _last_self_test(history: UpsHistory, at: datetime) -> datetime | None:
+    memory = history.self_test
+    return last_test_time(
+        memory.date_text, memory.seen_at, dt_util.get_default_time_zone(), dt_util.now().date()
+    )
+
+
+def _reports_self_test(values: dict[str, str]) -> bool:
+    return TEST_RESULT_VAR in values
+
+
 HISTORY_SENSORS: tuple[NutUpsHistorySensorEntityDescription, ...] = (
     NutUpsHistorySensorEntityDescription(
         key="last_power_outage",
@@ -526,6 +547,22 @@ HISTORY_SENSORS: tuple[NutUpsHistorySensorEntityDescription, ...] = (
         value_fn=lambda history, at: round(history.energy.kwh, 3),  # whole Wh: few writes
         exists_fn=reports_power,
         attributes_fn=_energy_attributes,
+    ),
+    NutUpsHistorySensorEntityDescription(
+        key="self_test_result",
+        translation_key="self_test_result",
+        device_class=SensorDeviceClass.ENUM,
+        options=[result.value for result in SelfTestResult if result is not SelfTestResult.UNKNOWN],
+        value_fn=_self_test_result,
+        exists_fn=_reports_self_test,
+        attributes_fn=_self_test_attributes,
+    ),
+    NutUpsHistorySensorEntityDescription(
+        key="last_self_test",
+        translation_key="last_self_test",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_last_self_test,
+        exists_fn=_reports_self_test,
     ),
 )
 

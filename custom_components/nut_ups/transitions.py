@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from .selftest import TEST_RESULT_VAR, self_test_running
 from .state import NutUpsState
 
 SHUTDOWN_TIMER_VAR = "ups.timer.shutdown"
@@ -186,6 +187,8 @@ class Transition:
         input_voltage: ``input.voltage`` at that moment (V), None when not reported.
         outage_duration: for ``online`` that ended an outage: how long it lasted (s), from the
             stored history; None otherwise.
+        self_test: for ``on_battery``: the UPS runs a self-test (``TEST``/``CAL`` in
+            ``ups.status``, or ``ups.test.result`` in progress), not a power failure.
     """
 
     event: PowerEvent
@@ -194,6 +197,7 @@ class Transition:
     battery_runtime: float | None
     input_voltage: float | None
     outage_duration: float | None = None
+    self_test: bool = False
 
     @classmethod
     def of(cls, event: PowerEvent, state: NutUpsState | None, at: datetime) -> Transition:
@@ -203,22 +207,35 @@ class Transition:
             value = state.number(name) if state is not None else None
             return float(value) if value is not None else None
 
+        testing = (
+            event is PowerEvent.ON_BATTERY
+            and state is not None
+            and self_test_running(state.status.raw, state.values.get(TEST_RESULT_VAR))
+        )
         return cls(
-            event, at, number("battery.charge"), number("battery.runtime"), number("input.voltage")
+            event,
+            at,
+            number("battery.charge"),
+            number("battery.runtime"),
+            number("input.voltage"),
+            self_test=testing,
         )
 
-    def attributes(self) -> dict[str, float | None]:
+    def attributes(self) -> dict[str, float | bool | None]:
         """Return the event's data, as the event entity's attributes (units: %, s, V, s).
 
-        ``outage_duration`` is there only when known (``online`` ending an outage).
+        ``outage_duration`` is there only when known (``online`` ending an outage);
+        ``self_test`` (True) only on an ``on_battery`` caused by a self-test.
         """
-        attributes = {
+        attributes: dict[str, float | bool | None] = {
             "battery_charge": self.battery_charge,
             "battery_runtime": self.battery_runtime,
             "input_voltage": self.input_voltage,
         }
         if self.outage_duration is not None:
             attributes["outage_duration"] = self.outage_duration
+        if self.self_test:
+            attributes["self_test"] = True
         return attributes
 
 

@@ -1,0 +1,93 @@
+"""Self-tests on the real upsd: result, last test, failure sensor and issue, and a test is no outage."""
+
+from datetime import UTC, datetime
+
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
+
+from custom_components.nut_ups.selftest import SelfTestMemory, SelfTestResult
+from tests.support.ha import refresh, setup_entry, state
+from tests.support.upsd import Upsd
+from tests.test_event import Recorder
+from tests.test_transitions import issues_of
+
+T0 = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+T1 = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+
+
+def test_memory_keeps_a_finished_result_past_no_result() -> None:
+    memory = SelfTestMemory()
+    assert memory.observe("Done and passed", None, T0)  # the reading at start-up…
+    assert (memory.result, memory.seen_at) == (SelfTestResult.PASSED, None)  # …is no new test
+    assert not memory.observe("Done and passed", None, T1)
+    assert memory.observe("In progress", None, T1)
+    assert memory.observe("Done and error", None, T1)
+    assert (memory.result, memory.seen_at) == (SelfTestResult.FAILED, T1)
+    assert not memory.observe("NO", None, T1)  # APC, five minutes later: no result any more
+    assert memory.result is SelfTestResult.FAILED
+    restored = SelfTestMemory.from_dict(memory.as_dict())
+    assert (restored.result, restored.raw, restored.seen_at) == (
+        SelfTestResult.FAILED,
+        "Done and error",
+        T1,
+    )
+    assert not restored.observe("NO", None, T1)  # the same text after a restart is nothing new
+    fresh = SelfTestMemory()
+    fresh.observe("No test initiated", None, T0)
+    assert fresh.result is SelfTestResult.UNKNOWN
+
+
+async def test_self_test_lifecycle(hass: HomeAssistant, upsd: Upsd) -> None:
+    entry = await setup_entry(hass, upsd)
+    assert state(hass, entry, "sensor", "self_test_result").state == STATE_UNKNOWN
+    assert state(hass, entry, "sensor", "last_self_test").state == STATE_UNKNOWN
+    assert state(hass, entry, "binary_sensor", "self_test_failed").state == STATE_UNKNOWN
+    events = Recorder(hass, entry)
+
+    # A battery test: on battery with TEST, the result in progress. Not an outage.
+    await upsd.set_var("ups.test.result", "In progress")
+    await upsd.set_var("ups.status", "OB DISCHRG TEST")
+    await refresh(hass, entry)
+    assert state(hass, entry, "sensor", "self_test_result").state == "in_progress"
+    assert events.types == ["on_battery"]
+    assert events.states[0]["self_test"] is True
+    assert "on_battery" not in issues_of(hass, entry.entry_id)
+    assert state(hass, entry, "sensor", "power_outages").state == "0"
+
+    # It fails: a problem, a repair issue, and when it ran.
+    await upsd.set_var("ups.test.result", "Done and error")
+    await upsd.set_var("ups.status", "OL CHRG")
+    await refresh(hass, entry)
+    result = state(hass, entry, "sensor", "self_test_result")
+    assert (result.state, result.attributes["raw"]) == ("failed", "Done and error")
+    assert state(hass, entry, "binary_sensor", "self_test_failed").state == STATE_ON
+    assert state(hass, entry, "sensor", "last_self_test").state != STATE_UNKNOWN
+    issue = issues_of(hass, entry.entry_id)["self_test_failed"]
+    assert issue.translation_placeholders == {"name": "test@127.0.0.1", "result": "Done and error"}
+    assert state(hass, entry, "sensor", "power_outages").state == "0"
+    assert events.types == ["on_battery", "online"]
+    assert "outage_duration" not in events.states[-1]  # no outage was open
+
+    # The UPS forgets it (APC says NO), Home Assistant restarts: the failure stays known.
+    await upsd.set_var("ups.test.result", "NO")
+    await entry.runtime_data.async_full_refresh()
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert state(hass, entry, "sensor", "self_test_result").state == "failed"
+    assert state(hass, entry, "binary_sensor", "self_test_failed").state == STATE_ON
+    assert "self_test_failed" in issues_of(hass, entry.entry_id)
+
+    # A later test passes: all clear.
+    await upsd.set_var("ups.test.result", "Done and passed")
+    await entry.runtime_data.async_full_refresh()
+    await hass.async_block_till_done()
+    assert state(hass, entry, "sensor", "self_test_result").state == "passed"
+    assert state(hass, entry, "binary_sensor", "self_test_failed").state == STATE_OFF
+    assert "self_test_failed" not in issues_of(hass, entry.entry_id)
+
+    # A real power failure is still one.
+    await upsd.set_var("ups.status", "OB DISCHRG")
+    await refresh(hass, entry)
+    assert "self_test" not in events.states[-1]
+    assert "on_battery" in issues_of(hass, entry.entry_id)
+    assert state(hass, entry, "sensor", "power_outages").state == "1"
