@@ -31,7 +31,7 @@ import time
 from typing import Any
 
 from playwright.async_api import Browser, Locator, Page, ViewportSize, async_playwright
-from zeroconf import IPVersion, ServiceInfo
+from zeroconf import InterfaceChoice, IPVersion, ServiceInfo
 from zeroconf.asyncio import AsyncZeroconf
 
 from custom_components.nut_ups.const import DOMAIN
@@ -78,69 +78,78 @@ class ZeroconfHass(Hass):
 
 
 @contextlib.asynccontextmanager
-async def announced(server: Upsd) -> AsyncIterator[ServiceInfo]:
+async def announced(server: Upsd, name: str = SERVER) -> AsyncIterator[ServiceInfo]:
     """Announce ``server`` over mDNS as NUT's Avahi service file does, until the block ends.
 
-    NUT's ``nut.service`` (Avahi): type ``_nut._tcp``, the host name as instance name, upsd's port,
-    no TXT records. The address is upsd's own (127.0.0.1): the announcement is sent on the
-    default interface, where multicast loops back to Home Assistant's zeroconf on this machine.
+    NUT's ``nut.service`` (Avahi): type ``_nut._tcp``, the host name (here ``name``) as instance
+    name, upsd's port, no TXT records. The address is upsd's own (127.0.0.1): the announcement is
+    sent on the default interface, where multicast loops back to Home Assistant's zeroconf on
+    this machine.
     """
     info = ServiceInfo(
         SERVICE_TYPE,
-        f"{SERVER}.{SERVICE_TYPE}",
+        f"{name}.{SERVICE_TYPE}",
         port=server.port,
         addresses=[socket.inet_aton(server.host)],
-        server=f"{SERVER}.local.",
+        server=f"{name}.local.",
     )
-    zeroconf = AsyncZeroconf(ip_version=IPVersion.V4Only)
+    # The default interface only (no adapter list: the tests' plugin fakes the machine's adapters).
+    zeroconf = AsyncZeroconf(interfaces=InterfaceChoice.Default, ip_version=IPVersion.V4Only)
     try:
-        await zeroconf.async_register_service(info)
+        # Each returns when its packets are queued; the awaitable it returns, once they are sent.
+        await (await zeroconf.async_register_service(info))
         yield info
     finally:
         with contextlib.suppress(Exception):
-            await zeroconf.async_unregister_service(info)
+            await (await zeroconf.async_unregister_service(info))
         await zeroconf.async_close()
 
 
-async def discovered_flows(hass: Hass) -> list[dict[str, Any]]:
-    """Wait for the zeroconf flow of nut_ups; return the discovered flows in progress.
+async def discovered_flows(
+    hass: Hass, server: Upsd, name: str = SERVER
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Wait for nut_ups' zeroconf flow of the announced ``server``; return it and the others.
 
-    Those are what the *Discovered* cards show. Home Assistant's own ``nut`` integration starts
-    one for the same announcement: waited for a little longer, so that its card does not turn up
-    after the page is open.
+    The others are every other flow the *Discovered* cards show. Home Assistant's own ``nut``
+    integration starts one for the same announcement: waited for a little longer, so that its
+    card does not turn up after the page is open.
     """
+    unique_id = f"{name}.local:{server.port}"
     start = time.monotonic()
     found_at: float | None = None
     async with hass.websocket() as ws:
         while True:
             flows: list[dict[str, Any]] = await ws.call({"type": "config_entries/flow/progress"})
-            zeroconf = {f["handler"] for f in flows if f["context"].get("source") == "zeroconf"}
+            ours = [
+                flow
+                for flow in flows
+                if flow["handler"] == DOMAIN and flow["context"].get("unique_id") == unique_id
+            ]
             now = time.monotonic()
-            if DOMAIN in zeroconf and found_at is None:
+            if ours and found_at is None:
                 found_at = now
-            if found_at is not None and (CORE_NUT in zeroconf or now > found_at + CORE_NUT_GRACE):
-                return flows
+            core_nut = any(flow["handler"] == CORE_NUT for flow in flows)
+            if found_at is not None and (core_nut or now > found_at + CORE_NUT_GRACE):
+                return ours[0], [flow for flow in flows if flow is not ours[0]]
             if now > start + DISCOVERY_SECONDS:
-                raise RuntimeError(
-                    f"no zeroconf flow of {DOMAIN} in {DISCOVERY_SECONDS} s: {flows}"
-                )
+                raise RuntimeError(f"no flow of {DOMAIN} for {unique_id} in time: {flows}")
             await asyncio.sleep(0.5)
 
 
-async def dismiss_other_flows(hass: Hass, flows: list[dict[str, Any]]) -> None:
-    """Abort the discovered flows of other integrations (core ``nut``) over the REST API.
+async def dismiss_flows(hass: Hass, flows: list[dict[str, Any]]) -> None:
+    """Abort ``flows`` over the REST API: their cards are not nut_ups' card of this upsd.
 
-    Home Assistant's own NUT integration gets its brand image from the brands CDN, unreachable
-    here: its card would show an empty square next to nut_ups' card.
+    Core ``nut``'s, for one: Home Assistant's own NUT integration gets its brand image from the
+    brands CDN, unreachable here, so its card would show an empty square next to nut_ups' card.
+    Any other upsd announced on the network would have cards of its own.
     """
     for flow in flows:
-        if flow["handler"] != DOMAIN:
-            status, reply = await hass.request(
-                "DELETE", f"/api/config/config_entries/flow/{flow['flow_id']}"
-            )
-            if status != 200:
-                raise RuntimeError(f"cannot dismiss the {flow['handler']} flow: {status} {reply}")
-            print(f"dismissed the discovered flow of {flow['handler']}")
+        status, reply = await hass.request(
+            "DELETE", f"/api/config/config_entries/flow/{flow['flow_id']}"
+        )
+        if status != 200:
+            raise RuntimeError(f"cannot dismiss the {flow['handler']} flow: {status} {reply}")
+        print(f"dismissed a discovered flow of {flow['handler']}")
 
 
 async def new_page(browser: Browser, hass: Hass, path: str) -> Page:
@@ -231,8 +240,8 @@ async def take_screenshots(server: Upsd, hass: Hass, docs: Path, work: Path) -> 
     """
     await hass.onboard()
     async with announced(server), async_playwright() as playwright:
-        flows = await discovered_flows(hass)
-        await dismiss_other_flows(hass, flows)
+        _, others = await discovered_flows(hass, server)
+        await dismiss_flows(hass, others)
         browser = await playwright.chromium.launch(
             executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
         )
