@@ -378,7 +378,13 @@ async def test_options_keep_what_was_entered(hass: HomeAssistant, upsd: Upsd) ->
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert entry.options == {"status_interval": 2.5, "scan_interval": 30, "battery_age": 4}
+    assert entry.options == {
+        "status_interval": 2.5,
+        "scan_interval": 30,
+        "battery_age": 4,
+        "peukert_exponent": 1.15,
+        "health_threshold": 80,
+    }
     interval = entry.runtime_data.update_interval
     assert interval is not None and interval.total_seconds() == 2.5
 

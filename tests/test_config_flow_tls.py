@@ -285,11 +285,18 @@ async def test_options_turn_tls_on_and_reload(
     hass: HomeAssistant, tls_upsd: tuple[Upsd, ThrowawayCA]
 ) -> None:
     server, ca = tls_upsd
-    entry = await setup_entry(hass, server, status_interval=2, scan_interval=30, battery_age=4)
+    saved: dict[str, Any] = {
+        "status_interval": 2,
+        "scan_interval": 30,
+        "battery_age": 4,
+        "peukert_exponent": 1.15,
+        "health_threshold": 80,
+    }
+    entry = await setup_entry(hass, server, **saved)
     result = await options(hass, entry, **encryption(TlsSetting.VERIFY, str(ca.ca_pem)))
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert entry.options == {"status_interval": 2, "scan_interval": 30, "battery_age": 4}  # same…
+    assert entry.options == saved  # unchanged…
     assert entry.data[CONF_TLS] == "verify"
     assert polling_tls(entry) is TLSMode.REQUIRE  # …and reloaded all the same
     assert state(hass, entry, "sensor", "battery_charge").state == "100"

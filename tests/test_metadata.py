@@ -109,8 +109,8 @@ def test_state_icons_differ_from_the_default() -> None:
 
 
 OPTION_ROW = re.compile(
-    r"^\| [^|]*\(`(?P<key>\w+)`\) \| (?P<min>[\d.]+)\u2013(?P<max>[\d.]+) (?P<unit>s|years) "
-    r"\(steps of (?P<step>[\d.]+) (?P=unit)\) \| (?P<default>[\d.]+) (?P=unit) \|",
+    r"^\| [^|]*\(`(?P<key>\w+)`\) \| (?P<min>[\d.]+)\u2013(?P<max>[\d.]+)(?P<unit>| s| years| %) "
+    r"\(steps of (?P<step>[\d.]+)(?P=unit)\) \| (?P<default>[\d.]+)(?P=unit) \|",
     re.MULTILINE,
 )
 
@@ -135,5 +135,5 @@ async def test_readme_lists_every_polling_option_with_its_range_and_default(
         row["key"]: tuple(float(row[part]) for part in ("min", "max", "step", "default"))
         for row in OPTION_ROW.finditer((REPO_ROOT / "README.md").read_text())
     }
-    assert {"status_interval", "scan_interval", "battery_age"} <= set(shown)
+    assert {"status_interval", "scan_interval", "battery_age", "peukert_exponent"} <= set(shown)
     assert documented == shown

@@ -92,7 +92,13 @@ async def test_options_change_the_intervals(hass: HomeAssistant, upsd: Upsd) -> 
         result["flow_id"], {CONF_STATUS_INTERVAL: 5, CONF_SCAN_INTERVAL: 120}
     )
     await hass.async_block_till_done()
-    assert entry.options == {CONF_STATUS_INTERVAL: 5, CONF_SCAN_INTERVAL: 120, CONF_BATTERY_AGE: 4}
+    assert entry.options == {
+        CONF_STATUS_INTERVAL: 5,
+        CONF_SCAN_INTERVAL: 120,
+        CONF_BATTERY_AGE: 4,
+        "peukert_exponent": 1.15,
+        "health_threshold": 80,
+    }
     coordinator = entry.runtime_data
     assert coordinator.update_interval is not None
     assert coordinator.update_interval.total_seconds() == 5

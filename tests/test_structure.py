@@ -93,7 +93,7 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
         ("plausible", {"status"}),
         ("transitions", {"selftest", "state"}),
         ("ledger", {"state", "transitions"}),
-        ("issues", {"battery", "const", "selftest", "state", "status"}),
+        ("issues", {"battery", "battery_log", "const", "selftest", "state", "status"}),
         ("battery", set()),
         ("runtime_estimate", set()),
     ],

@@ -52,12 +52,15 @@ from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import probatio
 
 from .battery import DEFAULT_BATTERY_AGE_YEARS
+from .battery_health import DEFAULT_PEUKERT, DEFAULT_THRESHOLD
 from .connect import TlsSetting, async_ssl_context, client_for, tls_setting
 from .const import (
     CLIENT_TIMEOUT,
     CONF_BATTERY_AGE,
     CONF_CA_FILE,
     CONF_ENCRYPTION,
+    CONF_HEALTH_THRESHOLD,
+    CONF_PEUKERT,
     CONF_SCAN_INTERVAL,
     CONF_STATUS_INTERVAL,
     CONF_TLS,
@@ -741,6 +744,16 @@ def _as_entered(value: float) -> int | float:
     return int(number) if number.is_integer() else number
 
 
+OPTION_KEYS = (
+    CONF_STATUS_INTERVAL,
+    CONF_SCAN_INTERVAL,
+    CONF_BATTERY_AGE,
+    CONF_PEUKERT,
+    CONF_HEALTH_THRESHOLD,
+)
+"""The fields of the options form stored as options (TLS goes to the entry's data)."""
+
+
 def options_schema(options: Mapping[str, Any], defaults: Mapping[str, Any]) -> probatio.Schema:
     """Return the options form: intervals and battery age from ``options``, TLS from ``defaults``."""
     return probatio.Schema(
@@ -759,6 +772,19 @@ def options_schema(options: Mapping[str, Any], defaults: Mapping[str, Any]) -> p
             ): NumberSelector(
                 NumberSelectorConfig(
                     min=1, max=15, step=0.5, mode=NumberSelectorMode.BOX, unit_of_measurement="y"
+                )
+            ),
+            probatio.Required(
+                CONF_PEUKERT, default=options.get(CONF_PEUKERT, DEFAULT_PEUKERT)
+            ): NumberSelector(
+                NumberSelectorConfig(min=1, max=1.4, step=0.01, mode=NumberSelectorMode.BOX)
+            ),
+            probatio.Required(
+                CONF_HEALTH_THRESHOLD,
+                default=options.get(CONF_HEALTH_THRESHOLD, DEFAULT_THRESHOLD),
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=50, max=95, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="%"
                 )
             ),
             probatio.Optional(CONF_ENCRYPTION, default={}): encryption_section(defaults),
@@ -780,9 +806,7 @@ class NutUpsOptionsFlow(OptionsFlowWithReload):
         placeholders: dict[str, str] = {"available": "", "error": ""}
         if user_input is not None:
             options = {
-                key: _as_entered(value)
-                for key, value in user_input.items()
-                if key in (CONF_STATUS_INTERVAL, CONF_SCAN_INTERVAL, CONF_BATTERY_AGE)
+                key: _as_entered(value) for key, value in user_input.items() if key in OPTION_KEYS
             }
             try:
                 changed = await self._async_apply_tls(tls_fields(_flatten(user_input)))

@@ -9,6 +9,10 @@ CONF_STATUS_INTERVAL: Final = "status_interval"
 CONF_SCAN_INTERVAL: Final = "scan_interval"
 CONF_BATTERY_AGE: Final = "battery_age"
 """Option: years after the battery's date when a battery_old repair issue is raised."""
+CONF_PEUKERT: Final = "peukert_exponent"
+"""Option: Peukert's exponent assumed for battery health (1.1 to 1.25 for lead-acid)."""
+CONF_HEALTH_THRESHOLD: Final = "health_threshold"
+"""Option: battery health (%) below which the battery is due for replacement."""
 
 DEFAULT_HOST: Final = "localhost"
 DEFAULT_PORT: Final = 3493

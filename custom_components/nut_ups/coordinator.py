@@ -26,9 +26,13 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from .battery import DEFAULT_BATTERY_AGE_YEARS
+from .battery_health import DEFAULT_PEUKERT, DEFAULT_THRESHOLD
+from .battery_log import HealthSettings
 from .capabilities import Capabilities
 from .const import (
     CONF_BATTERY_AGE,
+    CONF_HEALTH_THRESHOLD,
+    CONF_PEUKERT,
     CONF_SCAN_INTERVAL,
     CONF_STATUS_INTERVAL,
     CONF_UPS,
@@ -135,7 +139,15 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         self._identity: dict[str, str | None] | None = None
         self.transitions: tuple[Transition, ...] = ()
         self.observed: Observed | None = None
-        self.history = UpsHistory(hass, entry.entry_id, max(DEAD_TIME, 1.5 * status_interval))
+        self.history = UpsHistory(
+            hass,
+            entry.entry_id,
+            max(DEAD_TIME, 1.5 * status_interval),
+            HealthSettings(
+                exponent=entry.options.get(CONF_PEUKERT, DEFAULT_PEUKERT),
+                threshold=entry.options.get(CONF_HEALTH_THRESHOLD, DEFAULT_THRESHOLD),
+            ),
+        )
         self._shutdown_margin = max(5.0, 2.0 * status_interval)
         self._seen: list[NutUpsState] = []  # snapshots seen within this update, before data
         self._answered = False  # upsd answered this update (not the dead time's kept data)
@@ -274,6 +286,9 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         if success and self._answered:
             memory = self.history.self_test
             self.issues.update_self_test(memory.result, memory.raw)
+            self.issues.update_battery_health(
+                self.history.battery.figures, self.history.battery.settings.threshold
+            )
         for transition in self.transitions:
             _LOGGER.debug("%s: %s", self.ups, transition)
             self.hass.bus.async_fire(

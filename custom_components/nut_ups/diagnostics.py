@@ -3,6 +3,7 @@
 Private data is redacted from the entry and the variables.
 """
 
+from dataclasses import asdict
 import re
 from typing import Any
 
@@ -11,6 +12,7 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from .coordinator import NutUpsConfigEntry
+from .history import UpsHistory
 
 TO_REDACT_ENTRY = {
     CONF_HOST,
@@ -36,6 +38,18 @@ def redact_values(values: dict[str, str]) -> dict[str, str]:
     return {
         name: REDACTED if _PRIVATE_VARIABLE.search(name) or _MAC.match(value.strip()) else value
         for name, value in values.items()
+    }
+
+
+def _battery(history: UpsHistory) -> dict[str, Any]:
+    """Return the discharge episodes (the last 100), the estimates and the last self-test."""
+    figures = history.battery.figures
+    return {
+        **history.battery.as_dict(),
+        "health": asdict(figures.health) if figures.health is not None else None,
+        "replacement": asdict(figures.replacement) if figures.replacement is not None else None,
+        "runtime_accuracy": asdict(figures.accuracy) if figures.accuracy is not None else None,
+        "self_test": history.self_test.as_dict(),
     }
 
 
@@ -70,5 +84,6 @@ async def async_get_config_entry_diagnostics(
             "rate_per_minute": estimate.rate,
         },
         "implausible": coordinator.implausible.as_dict(),
+        "battery": _battery(coordinator.history),
         "variables": redact_values(data.values),
     }

@@ -15,7 +15,9 @@ from typing import Any
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 
+from .battery_log import BatteryLog, HealthSettings
 from .const import DOMAIN
+from .discharge import DischargeRecorder
 from .ledger import EnergyMeter, OutageLedger, output_power
 from .selftest import TEST_DATE_VAR, TEST_RESULT_VAR, SelfTestMemory
 from .state import NutUpsState
@@ -50,15 +52,26 @@ class UpsHistory:
         ledger: outages and time on battery.
         energy: energy delivered (kWh).
         self_test: the last self-test (kept past the UPS's "no result").
+        battery: discharge episodes and the battery health they show.
     """
 
-    def __init__(self, hass: HomeAssistant, entry_id: str, max_gap: float) -> None:
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry_id: str,
+        max_gap: float,
+        settings: HealthSettings | None = None,
+    ) -> None:
         """Start empty; :meth:`async_load` reads what was stored."""
         self._store = Store[dict[str, Any]](hass, STORAGE_VERSION, storage_key(entry_id))
         self._max_gap = max_gap
         self.ledger = OutageLedger()
         self.energy = EnergyMeter(max_gap=max_gap)
         self.self_test = SelfTestMemory()
+        self._settings = settings or HealthSettings()
+        self.battery = BatteryLog(
+            recorder=DischargeRecorder(max_gap=max_gap), settings=self._settings
+        )
         self._listeners: list[CALLBACK_TYPE] = []
         self._loaded = False
 
@@ -69,6 +82,9 @@ class UpsHistory:
             self.ledger = OutageLedger.from_dict(data.get("outages") or {})
             self.energy = EnergyMeter.from_dict(data.get("energy") or {}, max_gap=self._max_gap)
             self.self_test = SelfTestMemory.from_dict(data.get("self_test") or {})
+            self.battery = BatteryLog.from_dict(
+                data.get("battery") or {}, self._settings, max_gap=self._max_gap
+            )
         except (TypeError, ValueError) as err:
             _LOGGER.warning("Stored history %s unreadable, starting anew: %s", self._store.key, err)
         self._loaded = True
@@ -78,11 +94,17 @@ class UpsHistory:
             "outages": self.ledger.as_dict(),
             "energy": self.energy.as_dict(),
             "self_test": self.self_test.as_dict(),
+            "battery": self.battery.as_dict(),
         }
 
     async def async_save(self) -> None:
-        """Write the history now (unload); nothing before it was loaded, so nothing is lost."""
+        """Write the history now (unload, stop); nothing before it was loaded, so nothing is lost.
+
+        A discharge in progress is closed first: when a low battery shuts Home Assistant down,
+        that deepest episode is kept.
+        """
         if self._loaded:
+            self.battery.close()
             await self._store.async_save(self._data())
 
     @callback
@@ -129,6 +151,7 @@ class UpsHistory:
             changed |= self.self_test.observe(
                 state.values.get(TEST_RESULT_VAR), state.values.get(TEST_DATE_VAR), at
             )
+            changed |= self.battery.observe(state, at)
         if changed:
             self._store.async_delay_save(self._data, SAVE_DELAY)
             for listener in list(self._listeners):

@@ -19,10 +19,14 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
 from .battery import DEFAULT_BATTERY_AGE_YEARS, battery_date, too_old
+from .battery_log import BatteryFigures
 from .const import DOMAIN
 from .selftest import TEST_RESULT_VAR, SelfTestResult, self_test_running
 from .state import NutUpsState
 from .status import UpsStatus, format_runtime
+
+WORN_NOTICE_DAYS = 30
+"""Days before the projected replacement date when the battery_worn issue is raised."""
 
 PLACEHOLDER_REFRESH = 60.0
 """Seconds an active issue keeps its placeholders before changed ones are written again."""
@@ -36,6 +40,7 @@ class IssueKind(StrEnum):
     REPLACE_BATTERY = "replace_battery"
     BATTERY_OLD = "battery_old"
     SELF_TEST_FAILED = "self_test_failed"
+    BATTERY_WORN = "battery_worn"
     UNKNOWN_UPS = "unknown_ups"
     ACCESS_DENIED = "access_denied"
 
@@ -101,6 +106,7 @@ class RepairIssues:
         self._synced = False  # state issues matched to a snapshot at least once
         self._problem_synced = False  # problem issues matched to a poll outcome at least once
         self._self_test_synced = False  # the self-test issue matched to the history once
+        self._health_synced = False  # the battery_worn issue matched to the history once
         self._last: NutUpsState | None = None
         self._problem: PollProblem | None = None
         # Active issues: kind → (placeholders written, monotonic time written).
@@ -153,6 +159,23 @@ class RepairIssues:
         else:
             self._delete(IssueKind.SELF_TEST_FAILED, force=not self._self_test_synced)
         self._self_test_synced = True
+
+    def update_battery_health(self, figures: BatteryFigures, threshold: float) -> None:
+        """Raise battery_worn while health is below ``threshold`` (%) or due within 30 days."""
+        health = figures.health.health if figures.health is not None else None
+        due = figures.replacement.due if figures.replacement is not None else None
+        soon = due is not None and (due - dt_util.now().date()).days <= WORN_NOTICE_DAYS
+        if (health is not None and health < threshold) or soon:
+            placeholders = {
+                "name": self._name,
+                "health": f"{health:.0f} %" if health is not None else "—",
+                "threshold": f"{threshold:g} %",
+                "due": due.isoformat() if due is not None else "—",
+            }
+            self._create(IssueKind.BATTERY_WORN, ir.IssueSeverity.WARNING, placeholders)
+        else:
+            self._delete(IssueKind.BATTERY_WORN, force=not self._health_synced)
+        self._health_synced = True
 
     def update_problem(self, problem: PollProblem, error: str) -> None:
         """Raise the issue of ``problem``, why a poll failed (``error``: upsd's code)."""

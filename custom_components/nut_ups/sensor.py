@@ -503,6 +503,60 @@ def _reports_self_test(values: dict[str, str]) -> bool:
     return TEST_RESULT_VAR in values
 
 
+def _reports_charge(values: dict[str, str]) -> bool:
+    return "battery.charge" in values
+
+
+def _battery_health(history: UpsHistory, at: datetime) -> float | None:
+    health = history.battery.figures.health
+    return round(health.health, 1) if health is not None else None
+
+
+def _battery_health_attributes(history: UpsHistory) -> dict[str, Any]:
+    health = history.battery.figures.health
+    if health is None:
+        return {"episodes": len(history.battery.episodes())}
+    return {
+        "episodes": health.episodes,
+        "confidence": health.confidence.value,
+        "margin": round(health.margin, 1),
+        "exponent": round(health.exponent, 3),
+        "measured_at": health.measured_at.isoformat(),
+    }
+
+
+def _runtime_accuracy(history: UpsHistory, at: datetime) -> float | None:
+    accuracy = history.battery.figures.accuracy
+    return round(accuracy.ratio) if accuracy is not None else None
+
+
+def _runtime_accuracy_attributes(history: UpsHistory) -> dict[str, Any]:
+    accuracy = history.battery.figures.accuracy
+    if accuracy is None:
+        return {}
+    return {
+        "predicted": round(accuracy.predicted),
+        "delivered": round(accuracy.delivered),
+        "extrapolated": accuracy.extrapolated,
+    }
+
+
+def _replacement_due(history: UpsHistory, at: datetime) -> date | None:
+    replacement = history.battery.figures.replacement
+    return replacement.due if replacement is not None else None
+
+
+def _replacement_attributes(history: UpsHistory) -> dict[str, Any]:
+    replacement = history.battery.figures.replacement
+    if replacement is None:
+        return {}
+    return {
+        "margin_days": round(replacement.margin_days),
+        "slope": round(replacement.slope, 1),
+        "episodes": replacement.episodes,
+    }
+
+
 HISTORY_SENSORS: tuple[NutUpsHistorySensorEntityDescription, ...] = (
     NutUpsHistorySensorEntityDescription(
         key="last_power_outage",
@@ -556,6 +610,33 @@ HISTORY_SENSORS: tuple[NutUpsHistorySensorEntityDescription, ...] = (
         value_fn=_self_test_result,
         exists_fn=_reports_self_test,
         attributes_fn=_self_test_attributes,
+    ),
+    NutUpsHistorySensorEntityDescription(
+        key="battery_health",
+        translation_key="battery_health",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=_battery_health,
+        exists_fn=_reports_charge,
+        attributes_fn=_battery_health_attributes,
+    ),
+    NutUpsHistorySensorEntityDescription(
+        key="runtime_accuracy",
+        translation_key="runtime_accuracy",
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=0,
+        value_fn=_runtime_accuracy,
+        exists_fn=_reports_charge,
+        attributes_fn=_runtime_accuracy_attributes,
+    ),
+    NutUpsHistorySensorEntityDescription(
+        key="battery_replacement_due",
+        translation_key="battery_replacement_due",
+        device_class=SensorDeviceClass.DATE,
+        value_fn=_replacement_due,
+        exists_fn=_reports_charge,
+        attributes_fn=_replacement_attributes,
     ),
     NutUpsHistorySensorEntityDescription(
         key="last_self_test",
