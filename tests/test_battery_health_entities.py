@@ -8,8 +8,8 @@ episodes give the same figures after Home Assistant restarts.
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_UNKNOWN
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_LOGBOOK_ENTRY, STATE_UNKNOWN
+from homeassistant.core import Event, HomeAssistant
 import pytest
 
 from tests.support.ha import refresh, setup_entry, state
@@ -63,16 +63,34 @@ async def test_health_from_discharges(
     assert issue.translation_placeholders is not None
     assert issue.translation_placeholders["threshold"] == "80 %"
 
+    counters = {
+        "transfers_to_battery": "3",
+        "deep_discharges": "0",
+        "equivalent_full_cycles": "0.9",
+    }
+    for key, value in counters.items():
+        assert state(hass, entry, "sensor", key).state == value, key
+
     # After a restart the stored episodes give the same figures.
     before = health.state
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert state(hass, entry, "sensor", "battery_health").state == before
     assert "battery_worn" in issues_of(hass, entry.entry_id)
+    for key, value in counters.items():
+        assert state(hass, entry, "sensor", key).state == value, key
 
-    # A new battery (its date changes): the history starts again, the issue goes.
+    # A new battery (its date changes): the history starts again, the issue goes, the logbook
+    # says so.
+    logged: list[Event] = []
+    hass.bus.async_listen(EVENT_LOGBOOK_ENTRY, logged.append)
     await upsd.set_var("battery.date", "2026/12/01")
     await entry.runtime_data.async_full_refresh()
     await hass.async_block_till_done()
     assert state(hass, entry, "sensor", "battery_health").state == STATE_UNKNOWN
     assert "battery_worn" not in issues_of(hass, entry.entry_id)
+    for key in counters:
+        assert float(state(hass, entry, "sensor", key).state) == 0, key
+    assert [event.data["message"] for event in logged] == [
+        "got a new battery: its health, counters and history start again"
+    ]

@@ -62,6 +62,42 @@ class BatteryFigures:
 
 
 @dataclass(slots=True)
+class LifetimeCounters:
+    """What the battery now installed went through; they start at 0 with a new battery.
+
+    Attributes:
+        transfers: switches to battery (outages and self-tests alike).
+        deep_discharges: kept episodes that ended below :data:`DEEP_DISCHARGE` % charge.
+        cycles: equivalent full cycles: the charge drops of the kept episodes, summed, / 100.
+    """
+
+    transfers: int = 0
+    deep_discharges: int = 0
+    cycles: float = 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        """Return the counters as JSON-safe data."""
+        return {
+            "transfers": self.transfers,
+            "deep_discharges": self.deep_discharges,
+            "cycles": self.cycles,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LifetimeCounters:
+        """Rebuild the counters from :meth:`as_dict`'s data (missing ones are 0)."""
+        return cls(
+            int(data.get("transfers", 0)),
+            int(data.get("deep_discharges", 0)),
+            float(data.get("cycles", 0.0)),
+        )
+
+
+DEEP_DISCHARGE = 50.0
+"""Charge (%) below which a discharge counts as deep (lead-acid life falls fast past it)."""
+
+
+@dataclass(slots=True)
 class BatteryLog:
     """Discharge episodes of one UPS and the estimates made from them.
 
@@ -71,6 +107,7 @@ class BatteryLog:
         battery_day: the battery's date last seen (``battery.date``/``battery.mfr.date``).
         figures: the latest estimates.
         settings: the options they follow.
+        counters: lifetime counters of the battery now installed.
     """
 
     recorder: DischargeRecorder = field(default_factory=DischargeRecorder)
@@ -78,6 +115,7 @@ class BatteryLog:
     battery_day: date | None = None
     figures: BatteryFigures = field(default_factory=BatteryFigures)
     settings: HealthSettings = field(default_factory=HealthSettings)
+    counters: LifetimeCounters = field(default_factory=LifetimeCounters)
     _model: BatteryModel = field(default_factory=BatteryModel)
 
     def observe(self, state: NutUpsState, at: datetime) -> bool:
@@ -92,6 +130,7 @@ class BatteryLog:
             (status.on_battery or (testing and status.has("DISCHRG"))) if status.known else None
         )
         power, _ = output_power(state)
+        was_discharging = self.recorder.discharging
         closed = self.recorder.observe(
             at,
             on_battery=on_battery,
@@ -109,6 +148,13 @@ class BatteryLog:
             exponent=self.settings.exponent,
             nominal_power=_float(state.number("ups.realpower.nominal")),
         )
+        new_transfer = self.recorder.discharging and (not was_discharging or closed is not None)
+        if new_transfer:
+            self.counters.transfers += 1
+        if closed is not None:
+            self.counters.cycles += closed.drop / 100
+            if closed.charge_end < DEEP_DISCHARGE:
+                self.counters.deep_discharges += 1
         found = battery_date(state.values, at.date())
         day = found.day if found is not None else None
         changed_day = day is not None and day != self.battery_day
@@ -122,8 +168,15 @@ class BatteryLog:
         if day is not None:
             self.battery_day = day
         if swapped:
-            self.swapped_at = closed.start if closed is not None and not changed_day else at
-        if closed is not None or changed_day or swapped:
+            from_episode = closed is not None and not changed_day
+            self.swapped_at = closed.start if closed is not None and from_episode else at
+            # Counters start again; an episode that revealed the new battery is its first.
+            self.counters = (
+                LifetimeCounters(1, int(closed.charge_end < DEEP_DISCHARGE), closed.drop / 100)
+                if closed is not None and from_episode
+                else LifetimeCounters()
+            )
+        if closed is not None or changed_day or swapped or new_transfer:
             self.recompute()
             return True  # a new episode or date to store, whether or not the figures moved
         return False
@@ -155,6 +208,7 @@ class BatteryLog:
             **self.recorder.as_dict(),
             "swapped_at": self.swapped_at.isoformat() if self.swapped_at else None,
             "battery_day": self.battery_day.isoformat() if self.battery_day else None,
+            "counters": self.counters.as_dict(),
         }
 
     @classmethod
@@ -173,6 +227,7 @@ class BatteryLog:
             swapped_at=datetime.fromisoformat(swapped_at) if swapped_at else None,
             battery_day=date.fromisoformat(battery_day) if battery_day else None,
             settings=settings,
+            counters=LifetimeCounters.from_dict(data.get("counters") or {}),
         )
         log.recompute()
         return log

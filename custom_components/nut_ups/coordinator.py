@@ -21,6 +21,7 @@ import time
 from typing import override
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import EVENT_LOGBOOK_ENTRY
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -276,6 +277,7 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         self._seen = []
         if success and self._answered and self.data is not None:
             self._observe_runtime(self.data)
+        swapped_before = self.history.battery.swapped_at
         self.transitions = self.history.update(
             found,
             at=at,
@@ -283,6 +285,15 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
             state=self.data if success and self._answered else None,
             on_battery=self.observed.on_battery if self.observed is not None else None,
         )
+        if self.history.battery.swapped_at != swapped_before:
+            self.hass.bus.async_fire(
+                EVENT_LOGBOOK_ENTRY,
+                {
+                    "name": self.config_entry.title,
+                    "message": "got a new battery: its health, counters and history start again",
+                    "domain": DOMAIN,
+                },
+            )
         if success and self._answered:
             memory = self.history.self_test
             self.issues.update_self_test(memory.result, memory.raw)

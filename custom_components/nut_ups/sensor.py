@@ -639,6 +639,28 @@ HISTORY_SENSORS: tuple[NutUpsHistorySensorEntityDescription, ...] = (
         attributes_fn=_replacement_attributes,
     ),
     NutUpsHistorySensorEntityDescription(
+        key="transfers_to_battery",
+        translation_key="transfers_to_battery",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda history, at: history.battery.counters.transfers,
+        exists_fn=_reports_charge,
+    ),
+    NutUpsHistorySensorEntityDescription(
+        key="deep_discharges",
+        translation_key="deep_discharges",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda history, at: history.battery.counters.deep_discharges,
+        exists_fn=_reports_charge,
+    ),
+    NutUpsHistorySensorEntityDescription(
+        key="equivalent_full_cycles",
+        translation_key="equivalent_full_cycles",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=2,
+        value_fn=lambda history, at: round(history.battery.counters.cycles, 3),
+        exists_fn=_reports_charge,
+    ),
+    NutUpsHistorySensorEntityDescription(
         key="last_self_test",
         translation_key="last_self_test",
         device_class=SensorDeviceClass.TIMESTAMP,
