@@ -384,6 +384,9 @@ async def test_options_keep_what_was_entered(hass: HomeAssistant, upsd: Upsd) ->
         "battery_age": 4,
         "peukert_exponent": 1.15,
         "health_threshold": 80,
+        "self_test_interval": 0,
+        "self_test_time": "03:00:00",
+        "self_test_overdue": 0,
     }
     interval = entry.runtime_data.update_interval
     assert interval is not None and interval.total_seconds() == 2.5

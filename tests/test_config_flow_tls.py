@@ -291,6 +291,9 @@ async def test_options_turn_tls_on_and_reload(
         "battery_age": 4,
         "peukert_exponent": 1.15,
         "health_threshold": 80,
+        "self_test_interval": 0,
+        "self_test_time": "03:00:00",
+        "self_test_overdue": 0,
     }
     entry = await setup_entry(hass, server, **saved)
     result = await options(hass, entry, **encryption(TlsSetting.VERIFY, str(ca.ca_pem)))

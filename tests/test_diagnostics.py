@@ -22,7 +22,7 @@ async def test_diagnostics_snapshot(
     """The whole download, with Home Assistant's snapshot extension (volatile fields left out)."""
     entry = await setup_entry(hass, upsd, entry_id=ENTRY_ID)
     diagnostics = await async_get_config_entry_diagnostics(hass, entry)
-    assert diagnostics == snapshot(exclude=props("created_at", "modified_at", "port"))
+    assert diagnostics == snapshot(exclude=props("created_at", "modified_at", "port", "first_seen"))
 
 
 async def test_diagnostics_redact_private_data(hass: HomeAssistant, upsd: Upsd) -> None:

@@ -109,8 +109,8 @@ def test_state_icons_differ_from_the_default() -> None:
 
 
 OPTION_ROW = re.compile(
-    r"^\| [^|]*\(`(?P<key>\w+)`\) \| (?P<min>[\d.]+)\u2013(?P<max>[\d.]+)(?P<unit>| s| years| %) "
-    r"\(steps of (?P<step>[\d.]+)(?P=unit)\) \| (?P<default>[\d.]+)(?P=unit) \|",
+    r"^\| [^|]*\(`(?P<key>\w+)`\) \| (?P<min>[\d.]+)\u2013(?P<max>[\d.]+)(?P<unit>| s| years| %| days) "
+    r"\(steps of (?P<step>[\d.]+)(?:(?P=unit)| day)\) \| (?P<default>[\d.]+)(?P=unit) \|",
     re.MULTILINE,
 )
 

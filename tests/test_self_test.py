@@ -1,13 +1,19 @@
 """Self-tests on the real upsd: result, last test, failure sensor and issue, and a test is no outage."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.nut_ups.selftest import SelfTestMemory, SelfTestResult
 from tests.support.ha import refresh, setup_entry, state
+from tests.support.sim_upsd import SimUpsd
 from tests.support.upsd import Upsd
+from tests.test_control import ADMIN, SimEndpoint
 from tests.test_event import Recorder
 from tests.test_transitions import issues_of
 
@@ -91,3 +97,76 @@ async def test_self_test_lifecycle(hass: HomeAssistant, upsd: Upsd) -> None:
     assert "self_test" not in events.states[-1]
     assert "on_battery" in issues_of(hass, entry.entry_id)
     assert state(hass, entry, "sensor", "power_outages").state == "1"
+
+
+async def test_a_test_nut_ups_started_is_no_outage(hass: HomeAssistant, upsd: Upsd) -> None:
+    """A UPS that reports neither TEST nor a result in progress: nut_ups's own test window."""
+    entry = await setup_entry(hass, upsd)
+    events = Recorder(hass, entry)
+    entry.runtime_data.open_test_window()  # what pressing the battery test button does
+    await upsd.set_var("ups.status", "OB DISCHRG")
+    await refresh(hass, entry)
+    assert events.states[-1]["self_test"] is True
+    assert "on_battery" not in issues_of(hass, entry.entry_id)
+    assert state(hass, entry, "sensor", "power_outages").state == "0"
+
+
+async def test_scheduled_quick_test(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    server = SimUpsd()
+    async with server.serve() as port:
+        freezer.move_to(datetime(2026, 12, 3, 2, 59, 50, tzinfo=dt_util.get_default_time_zone()))
+        entry = await setup_entry(
+            hass,
+            SimEndpoint("127.0.0.1", port),
+            credentials=ADMIN,
+            self_test_interval=7,
+            self_test_time="03:00:00",
+        )
+        for _ in range(2):  # due at 03:00 once; the next day a test ran one day ago: not due
+            freezer.tick(timedelta(seconds=10))
+            async_fire_time_changed(hass)
+            await hass.async_block_till_done(wait_background_tasks=True)
+            freezer.tick(timedelta(days=1) - timedelta(seconds=10))
+        assert server.commands_received() == ['INSTCMD "ups" "test.battery.start.quick"']
+        memory = entry.runtime_data.history.self_test
+        assert memory.started_at is not None
+        # A week after that start the next one is due.
+        freezer.move_to(memory.started_at + timedelta(days=7, seconds=-5))
+        freezer.tick(timedelta(seconds=10))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        await hass.config_entries.async_unload(entry.entry_id)
+    assert server.commands_received() == ['INSTCMD "ups" "test.battery.start.quick"'] * 2
+
+
+async def test_scheduled_test_without_credentials_says_so_once(
+    hass: HomeAssistant,
+    upsd: Upsd,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    freezer.move_to(datetime(2026, 12, 3, 2, 59, 50, tzinfo=dt_util.get_default_time_zone()))
+    await setup_entry(hass, upsd, self_test_interval=1)
+    for _ in range(2):
+        freezer.tick(timedelta(seconds=10))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        freezer.tick(timedelta(days=1) - timedelta(seconds=10))
+    warnings = [r.message for r in caplog.records if "Scheduled self-test" in r.message]
+    assert warnings == ["Scheduled self-test of test skipped: no credentials for commands"]
+
+
+async def test_overdue_issue(
+    hass: HomeAssistant, upsd: Upsd, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await setup_entry(hass, upsd, self_test_overdue=30)
+    freezer.tick(timedelta(days=20))
+    await entry.runtime_data.async_full_refresh()
+    assert "self_test_overdue" not in issues_of(hass, entry.entry_id)
+    freezer.tick(timedelta(days=11))
+    await entry.runtime_data.async_full_refresh()
+    issue = issues_of(hass, entry.entry_id)["self_test_overdue"]
+    assert issue.translation_placeholders == {"name": "test@127.0.0.1", "days": "31", "limit": "30"}
+    await upsd.set_var("ups.test.result", "Done and passed")  # a test ran
+    await entry.runtime_data.async_full_refresh()
+    assert "self_test_overdue" not in issues_of(hass, entry.entry_id)

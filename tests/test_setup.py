@@ -98,6 +98,9 @@ async def test_options_change_the_intervals(hass: HomeAssistant, upsd: Upsd) -> 
         CONF_BATTERY_AGE: 4,
         "peukert_exponent": 1.15,
         "health_threshold": 80,
+        "self_test_interval": 0,
+        "self_test_time": "03:00:00",
+        "self_test_overdue": 0,
     }
     coordinator = entry.runtime_data
     assert coordinator.update_interval is not None

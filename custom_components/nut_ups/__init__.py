@@ -1,20 +1,23 @@
 """NUT UPS: watch uninterruptible power supplies through Network UPS Tools' upsd."""
 
+from datetime import time
 import logging
 
 from homeassistant.const import CONF_USERNAME, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
+from homeassistant.util import dt as dt_util
 
 from .capabilities import read_capabilities
 from .connect import async_ssl_context, client_for
-from .const import DOMAIN
+from .const import CONF_SELF_TEST_DAYS, CONF_SELF_TEST_TIME, DEFAULT_SELF_TEST_TIME, DOMAIN
 from .control import UpsControl
 from .coordinator import NutUpsConfigEntry, NutUpsCoordinator
 from .history import async_remove_history
 from .issues import delete_issues
 from .nut import NUTError
+from .selftest_schedule import SelfTestSchedule
 from .services import async_setup_services
 
 _LOGGER = logging.getLogger(__name__)
@@ -53,6 +56,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: NutUpsConfigEntry) -> bo
     if entry.data.get(CONF_USERNAME):
         await _async_setup_control(hass, entry, coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    days = entry.options.get(CONF_SELF_TEST_DAYS, 0)
+    if days:
+        at = dt_util.parse_time(entry.options.get(CONF_SELF_TEST_TIME, DEFAULT_SELF_TEST_TIME))
+        schedule = SelfTestSchedule(hass, coordinator, days, at or time(3))
+        entry.async_on_unload(schedule.async_start())
     return True
 
 
@@ -78,6 +86,7 @@ async def _async_setup_control(
         coordinator.capabilities,
         on_done=coordinator.async_full_refresh,
         on_refused=lambda: entry.async_start_reauth(hass),
+        on_test=coordinator.open_test_window,
     )
 
 

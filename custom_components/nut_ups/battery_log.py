@@ -118,14 +118,14 @@ class BatteryLog:
     counters: LifetimeCounters = field(default_factory=LifetimeCounters)
     _model: BatteryModel = field(default_factory=BatteryModel)
 
-    def observe(self, state: NutUpsState, at: datetime) -> bool:
+    def observe(self, state: NutUpsState, at: datetime, *, testing: bool = False) -> bool:
         """Take one answered poll (``at``: UTC); return whether there is something new to store.
 
         The battery feeds the load on ``OB``, and on ``DISCHRG`` during a self-test (many
         UPSes test on ``OL DISCHRG``: selftest.py).
         """
         status = state.status
-        testing = self_test_running(status.raw, state.values.get(TEST_RESULT_VAR))
+        testing = testing or self_test_running(status.raw, state.values.get(TEST_RESULT_VAR))
         on_battery = (
             (status.on_battery or (testing and status.has("DISCHRG"))) if status.known else None
         )

@@ -47,6 +47,7 @@ from homeassistant.helpers.selector import (
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
+    TimeSelector,
 )
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import probatio
@@ -62,6 +63,9 @@ from .const import (
     CONF_HEALTH_THRESHOLD,
     CONF_PEUKERT,
     CONF_SCAN_INTERVAL,
+    CONF_SELF_TEST_DAYS,
+    CONF_SELF_TEST_OVERDUE,
+    CONF_SELF_TEST_TIME,
     CONF_STATUS_INTERVAL,
     CONF_TLS,
     CONF_UPS,
@@ -69,6 +73,7 @@ from .const import (
     DEFAULT_HOST,
     DEFAULT_PORT,
     DEFAULT_SCAN_INTERVAL,
+    DEFAULT_SELF_TEST_TIME,
     DEFAULT_STATUS_INTERVAL,
     DOMAIN,
 )
@@ -750,6 +755,9 @@ OPTION_KEYS = (
     CONF_BATTERY_AGE,
     CONF_PEUKERT,
     CONF_HEALTH_THRESHOLD,
+    CONF_SELF_TEST_DAYS,
+    CONF_SELF_TEST_TIME,
+    CONF_SELF_TEST_OVERDUE,
 )
 """The fields of the options form stored as options (TLS goes to the entry's data)."""
 
@@ -787,8 +795,27 @@ def options_schema(options: Mapping[str, Any], defaults: Mapping[str, Any]) -> p
                     min=50, max=95, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="%"
                 )
             ),
+            probatio.Required(
+                CONF_SELF_TEST_DAYS, default=options.get(CONF_SELF_TEST_DAYS, 0)
+            ): _days(90),
+            probatio.Required(
+                CONF_SELF_TEST_TIME,
+                default=options.get(CONF_SELF_TEST_TIME, DEFAULT_SELF_TEST_TIME),
+            ): TimeSelector(),
+            probatio.Required(
+                CONF_SELF_TEST_OVERDUE, default=options.get(CONF_SELF_TEST_OVERDUE, 0)
+            ): _days(365),
             probatio.Optional(CONF_ENCRYPTION, default={}): encryption_section(defaults),
         }
+    )
+
+
+def _days(maximum: int) -> NumberSelector:
+    """Whole days from 0 (off) to ``maximum``."""
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=0, max=maximum, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="d"
+        )
     )
 
 
@@ -806,7 +833,9 @@ class NutUpsOptionsFlow(OptionsFlowWithReload):
         placeholders: dict[str, str] = {"available": "", "error": ""}
         if user_input is not None:
             options = {
-                key: _as_entered(value) for key, value in user_input.items() if key in OPTION_KEYS
+                key: value if isinstance(value, str) else _as_entered(value)
+                for key, value in user_input.items()
+                if key in OPTION_KEYS
             }
             try:
                 changed = await self._async_apply_tls(tls_fields(_flatten(user_input)))

@@ -43,6 +43,10 @@ def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
     )
 
 
+TEST_COMMAND_PREFIX = "test.battery.start"
+"""Instant commands that start a battery test (docs/nut-names.txt: quick, deep)."""
+
+
 def shown(value: str, limit: int = 40) -> str:
     """Return ``value`` as it can be shown in a message: escaped (``ascii``), at most ``limit`` long."""
     text = ascii(value)
@@ -110,6 +114,8 @@ class UpsControl:
         capabilities: what the UPS offers (commands, settings).
         on_done: awaited after a command or write that succeeded (a full poll).
         on_refused: called when upsd refuses the credentials themselves (starts reauth).
+        on_test: called when a battery test (``test.battery.start*``) was started, so the
+            switch to battery it causes is known for a test, not an outage.
     """
 
     def __init__(
@@ -117,8 +123,10 @@ class UpsControl:
         client: NUTClient,
         ups: str,
         capabilities: Capabilities,
+        *,
         on_done: Callable[[], Awaitable[None]],
         on_refused: Callable[[], None],
+        on_test: Callable[[], None] = lambda: None,
     ) -> None:
         """Bind the control to a UPS."""
         self.client = client
@@ -126,6 +134,7 @@ class UpsControl:
         self.capabilities = capabilities
         self._on_done = on_done
         self._on_refused = on_refused
+        self._on_test = on_test
 
     def has_command(self, command: str) -> bool:
         """Whether the UPS lists ``command`` (``LIST CMD``)."""
@@ -149,6 +158,8 @@ class UpsControl:
                 command=command,
                 closest=", ".join(close) or ", ".join(sorted(self.capabilities.commands)[:5]),
             )
+        if command.startswith(TEST_COMMAND_PREFIX):
+            self._on_test()  # before it is sent: the UPS may switch to battery at once
         return await self._send(
             command, lambda: self.client.run_command_tracked(self.ups, command, value)
         )

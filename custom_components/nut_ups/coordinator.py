@@ -15,6 +15,7 @@ the logbook (bus event ``nut_ups_power_event``) and the listeners of
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 import logging
 import time
@@ -35,6 +36,7 @@ from .const import (
     CONF_HEALTH_THRESHOLD,
     CONF_PEUKERT,
     CONF_SCAN_INTERVAL,
+    CONF_SELF_TEST_OVERDUE,
     CONF_STATUS_INTERVAL,
     CONF_UPS,
     DEAD_TIME,
@@ -59,10 +61,23 @@ from .nut import (
 )
 from .plausible import ImplausibleReadings
 from .runtime_estimate import RuntimeEstimator
+from .selftest import TEST_RESULT_VAR, days_without_test
 from .state import STATUS_VAR, NutUpsState
 from .transitions import Observed, PowerEvent, Transition, shutdown_timer, step
 
 _LOGGER = logging.getLogger(__name__)
+
+TEST_WINDOW = 600.0
+"""Seconds after nut_ups starts a battery test during which a switch to battery is that test
+(a deep test of a small load can run several minutes; NUT's drivers give no end signal)."""
+
+
+def _as_test(transition: Transition, testing: bool) -> Transition:
+    """Mark an on_battery during a test nut_ups started as a self-test."""
+    if testing and transition.event is PowerEvent.ON_BATTERY and not transition.self_test:
+        return replace(transition, self_test=True)
+    return transition
+
 
 type NutUpsConfigEntry = ConfigEntry[NutUpsCoordinator]
 type TransitionListener = Callable[[tuple[Transition, ...]], None]
@@ -130,6 +145,7 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
             self.ups,
             battery_age_limit=entry.options.get(CONF_BATTERY_AGE, DEFAULT_BATTERY_AGE_YEARS),
         )
+        self._test_window_until = -float("inf")  # monotonic end of a test nut_ups started
         self.runtime = RuntimeEstimator()
         """Runtime left on battery as observed in this outage (the estimated_runtime sensor)."""
         self.full_polls = 0
@@ -205,7 +221,7 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         self._last_success = now
         # Set after the last await, so a concurrent refresh cannot mix up its snapshots with ours.
         self._seen, self._answered = seen, True
-        self.issues.update_state(state)
+        self.issues.update_state(state, testing=self.test_window_open)
         return state
 
     async def _poll(self, now: float) -> tuple[NutUpsState, list[NutUpsState]]:
@@ -271,7 +287,10 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
             self._communicating = True
             for state in (*self._seen, self.data):
                 self.observed, events = step(self.observed, state, margin=self._shutdown_margin)
-                found.extend(Transition.of(event, state, at) for event in events)
+                found.extend(
+                    _as_test(Transition.of(event, state, at), self.test_window_open)
+                    for event in events
+                )
         elif self.data is not None:
             self._communicating = False
         self._seen = []
@@ -284,6 +303,7 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
             monotonic=self._last_success,
             state=self.data if success and self._answered else None,
             on_battery=self.observed.on_battery if self.observed is not None else None,
+            testing=self.test_window_open,
         )
         if self.history.battery.swapped_at != swapped_before:
             self.hass.bus.async_fire(
@@ -297,6 +317,10 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         if success and self._answered:
             memory = self.history.self_test
             self.issues.update_self_test(memory.result, memory.raw)
+            self.issues.update_self_test_overdue(
+                days_without_test(memory, at) if TEST_RESULT_VAR in self.data.values else None,
+                self.config_entry.options.get(CONF_SELF_TEST_OVERDUE, 0),
+            )
             self.issues.update_battery_health(
                 self.history.battery.figures, self.history.battery.settings.threshold
             )
@@ -325,6 +349,19 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
             voltage_low=state.number("battery.voltage.low"),
             ups_runtime=state.number("battery.runtime"),
         )
+
+    def open_test_window(self) -> None:
+        """Note that nut_ups started a battery test.
+
+        For TEST_WINDOW seconds a switch to battery is that test, for UPSes that report no
+        TEST/CAL flag during one.
+        """
+        self._test_window_until = time.monotonic() + TEST_WINDOW
+
+    @property
+    def test_window_open(self) -> bool:
+        """Whether a battery test nut_ups started may still be running."""
+        return time.monotonic() < self._test_window_until
 
     @property
     def last_poll_answered(self) -> bool:

@@ -122,6 +122,7 @@ class UpsHistory:
         monotonic: float,
         state: NutUpsState | None,
         on_battery: bool | None,
+        testing: bool = False,
     ) -> tuple[Transition, ...]:
         """Account for one poll; return its transitions, ``online`` with ``outage_duration``.
 
@@ -131,6 +132,7 @@ class UpsHistory:
             monotonic: the same moment on the monotonic clock (s), for energy.
             state: the snapshot when upsd answered this poll; None when it did not.
             on_battery: the power source last observed (True battery, False mains, None unknown).
+            testing: a battery test nut_ups started may be running (its discharge is a test).
         """
         changed = False
         told: list[Transition] = []
@@ -151,7 +153,7 @@ class UpsHistory:
             changed |= self.self_test.observe(
                 state.values.get(TEST_RESULT_VAR), state.values.get(TEST_DATE_VAR), at
             )
-            changed |= self.battery.observe(state, at)
+            changed |= self.battery.observe(state, at, testing=testing)
         if changed:
             self._store.async_delay_save(self._data, SAVE_DELAY)
             for listener in list(self._listeners):

@@ -41,6 +41,7 @@ class IssueKind(StrEnum):
     BATTERY_OLD = "battery_old"
     SELF_TEST_FAILED = "self_test_failed"
     BATTERY_WORN = "battery_worn"
+    SELF_TEST_OVERDUE = "self_test_overdue"
     UNKNOWN_UPS = "unknown_ups"
     ACCESS_DENIED = "access_denied"
 
@@ -107,6 +108,7 @@ class RepairIssues:
         self._problem_synced = False  # problem issues matched to a poll outcome at least once
         self._self_test_synced = False  # the self-test issue matched to the history once
         self._health_synced = False  # the battery_worn issue matched to the history once
+        self._overdue_synced = False  # the self_test_overdue issue matched once
         self._last: NutUpsState | None = None
         self._problem: PollProblem | None = None
         # Active issues: kind → (placeholders written, monotonic time written).
@@ -114,7 +116,7 @@ class RepairIssues:
         self.writes = 0
         """How many times an issue was created or rewritten (for diagnostics and tests)."""
 
-    def update_state(self, state: NutUpsState) -> None:
+    def update_state(self, state: NutUpsState, *, testing: bool = False) -> None:
         """Sync after a poll that succeeded with ``state``: match the state issues and clear any poll problem."""
         self._set_problem(None, "")
         if state is self._last and self._synced:
@@ -125,7 +127,7 @@ class RepairIssues:
             return  # no data yet: neither raise nor clear anything
         placeholders = self._state_placeholders(state)
         # A self-test runs on battery: that is not a power failure (its own issue if it fails).
-        testing = self_test_running(status.raw, state.values.get(TEST_RESULT_VAR))
+        testing = testing or self_test_running(status.raw, state.values.get(TEST_RESULT_VAR))
         for issue in _STATE_ISSUES:
             if testing and issue.kind is IssueKind.ON_BATTERY:
                 self._delete(issue.kind, force=not self._synced)
@@ -159,6 +161,15 @@ class RepairIssues:
         else:
             self._delete(IssueKind.SELF_TEST_FAILED, force=not self._self_test_synced)
         self._self_test_synced = True
+
+    def update_self_test_overdue(self, days: float | None, limit: float) -> None:
+        """Raise self_test_overdue while ``days`` without a test exceed ``limit`` (0: off)."""
+        if limit and days is not None and days > limit:
+            placeholders = {"name": self._name, "days": f"{days:.0f}", "limit": f"{limit:g}"}
+            self._create(IssueKind.SELF_TEST_OVERDUE, ir.IssueSeverity.WARNING, placeholders)
+        else:
+            self._delete(IssueKind.SELF_TEST_OVERDUE, force=not self._overdue_synced)
+        self._overdue_synced = True
 
     def update_battery_health(self, figures: BatteryFigures, threshold: float) -> None:
         """Raise battery_worn while health is below ``threshold`` (%) or due within 30 days."""

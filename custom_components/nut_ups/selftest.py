@@ -303,6 +303,9 @@ class SelfTestMemory:
         seen_at: when nut_ups saw a finished result appear (UTC), None before one did; the
             reading at start-up is not a new test.
         date_text: the last ``ups.test.date`` (opaque text), for :func:`last_test_time`.
+        started_at: when nut_ups last started a test itself (scheduled), UTC.
+        first_seen: when nut_ups first read this UPS's test result (UTC): the start of the
+            wait for a first test, for the overdue issue.
     """
 
     def __init__(self) -> None:
@@ -311,6 +314,8 @@ class SelfTestMemory:
         self.raw: str | None = None
         self.seen_at: datetime | None = None
         self.date_text: str | None = None
+        self.started_at: datetime | None = None
+        self.first_seen: datetime | None = None
         self._last_raw: str | None = None
 
     def observe(self, raw: str | None, date_text: str | None, at: datetime) -> bool:
@@ -323,6 +328,9 @@ class SelfTestMemory:
         """
         changed = date_text != self.date_text
         self.date_text = date_text
+        if raw is not None and self.first_seen is None:
+            self.first_seen = at
+            changed = True
         if raw is None or raw == self._last_raw:
             return changed
         first = self._last_raw is None
@@ -343,6 +351,8 @@ class SelfTestMemory:
             "seen_at": self.seen_at.isoformat() if self.seen_at is not None else None,
             "date_text": self.date_text,
             "last_raw": self._last_raw,
+            "started_at": self.started_at.isoformat() if self.started_at is not None else None,
+            "first_seen": self.first_seen.isoformat() if self.first_seen is not None else None,
         }
 
     @classmethod
@@ -359,5 +369,20 @@ class SelfTestMemory:
         seen_at = data.get("seen_at")
         memory.seen_at = datetime.fromisoformat(seen_at) if seen_at is not None else None
         memory.date_text = data.get("date_text")
+        for name in ("started_at", "first_seen"):
+            text = data.get(name)
+            setattr(memory, name, datetime.fromisoformat(text) if text is not None else None)
         memory._last_raw = data.get("last_raw")
         return memory
+
+
+def last_test(memory: SelfTestMemory) -> datetime | None:
+    """Return the most recent test known: one seen to finish, or one nut_ups started (UTC)."""
+    known = [moment for moment in (memory.seen_at, memory.started_at) if moment is not None]
+    return max(known) if known else None
+
+
+def days_without_test(memory: SelfTestMemory, now: datetime) -> float | None:
+    """Days since the last test known, else since nut_ups first read the result; None before."""
+    since = last_test(memory) or memory.first_seen
+    return (now - since).total_seconds() / 86400 if since is not None else None
