@@ -14,7 +14,7 @@ from custom_components.nut_ups.nut import NUTInvalidArgumentError
 from custom_components.nut_ups.nut.protocol import encode_request
 from tests.conftest import UpsdFactory
 from tests.support.fake_nut import fake_server, replies, silent
-from tests.support.ha import entity_id, setup_entry, state
+from tests.support.ha import SAVED_OPTIONS, entity_id, setup_entry, state
 from tests.support.upsd import MONITOR_PASSWORD, MONITOR_USER, Upsd, fixture_path, free_port
 
 HOST = "127.0.0.1"
@@ -378,16 +378,7 @@ async def test_options_keep_what_was_entered(hass: HomeAssistant, upsd: Upsd) ->
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert entry.options == {
-        "status_interval": 2.5,
-        "scan_interval": 30,
-        "battery_age": 4,
-        "peukert_exponent": 1.15,
-        "health_threshold": 80,
-        "self_test_interval": 0,
-        "self_test_time": "03:00:00",
-        "self_test_overdue": 0,
-    }
+    assert entry.options == {**SAVED_OPTIONS, "status_interval": 2.5, "scan_interval": 30}
     interval = entry.runtime_data.update_interval
     assert interval is not None and interval.total_seconds() == 2.5
 

@@ -25,7 +25,7 @@ from custom_components.nut_ups.const import (
 from custom_components.nut_ups.nut import NUTInvalidArgumentError, TLSMode
 from tests.conftest import UpsdFactory
 from tests.support.fake_nut import fake_server
-from tests.support.ha import setup_entry, state
+from tests.support.ha import SAVED_OPTIONS, setup_entry, state
 from tests.support.tls import ThrowawayCA, make_nss_server_cert
 from tests.support.upsd import Upsd, fixture_path
 
@@ -285,16 +285,7 @@ async def test_options_turn_tls_on_and_reload(
     hass: HomeAssistant, tls_upsd: tuple[Upsd, ThrowawayCA]
 ) -> None:
     server, ca = tls_upsd
-    saved: dict[str, Any] = {
-        "status_interval": 2,
-        "scan_interval": 30,
-        "battery_age": 4,
-        "peukert_exponent": 1.15,
-        "health_threshold": 80,
-        "self_test_interval": 0,
-        "self_test_time": "03:00:00",
-        "self_test_overdue": 0,
-    }
+    saved = SAVED_OPTIONS
     entry = await setup_entry(hass, server, **saved)
     result = await options(hass, entry, **encryption(TlsSetting.VERIFY, str(ca.ca_pem)))
     assert result["type"] is FlowResultType.CREATE_ENTRY

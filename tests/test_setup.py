@@ -10,13 +10,12 @@ from homeassistant.core import Event, EventStateChangedData, HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 
 from custom_components.nut_ups.const import (
-    CONF_BATTERY_AGE,
     CONF_SCAN_INTERVAL,
     CONF_STATUS_INTERVAL,
     DOMAIN,
 )
 from tests.conftest import UpsdFactory
-from tests.support.ha import entity_id, refresh, setup_entry, state
+from tests.support.ha import SAVED_OPTIONS, entity_id, refresh, setup_entry, state
 from tests.support.upsd import Upsd, fixture_path
 
 
@@ -92,16 +91,7 @@ async def test_options_change_the_intervals(hass: HomeAssistant, upsd: Upsd) -> 
         result["flow_id"], {CONF_STATUS_INTERVAL: 5, CONF_SCAN_INTERVAL: 120}
     )
     await hass.async_block_till_done()
-    assert entry.options == {
-        CONF_STATUS_INTERVAL: 5,
-        CONF_SCAN_INTERVAL: 120,
-        CONF_BATTERY_AGE: 4,
-        "peukert_exponent": 1.15,
-        "health_threshold": 80,
-        "self_test_interval": 0,
-        "self_test_time": "03:00:00",
-        "self_test_overdue": 0,
-    }
+    assert entry.options == {**SAVED_OPTIONS, CONF_STATUS_INTERVAL: 5, CONF_SCAN_INTERVAL: 120}
     coordinator = entry.runtime_data
     assert coordinator.update_interval is not None
     assert coordinator.update_interval.total_seconds() == 5

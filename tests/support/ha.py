@@ -28,6 +28,19 @@ class Endpoint(Protocol):
     def ups(self) -> str: ...
 
 
+SAVED_OPTIONS: dict[str, Any] = {
+    "status_interval": 2,
+    "scan_interval": 30,
+    "battery_age": 4,
+    "peukert_exponent": 1.15,
+    "health_threshold": 80,
+    "self_test_interval": 0,
+    "self_test_time": "03:00:00",
+    "self_test_overdue": 0,
+}
+"""What the options form saves when every field keeps its default."""
+
+
 async def setup_entry(
     hass: HomeAssistant,
     server: Endpoint,
