@@ -556,7 +556,8 @@ async def test_outage_drill_runs_the_blueprints(stack: Stack) -> None:
     assert sorted(n["message"] for n in shown if n["title"] == "UPS") == sorted(messages)
 
     # The graceful shutdown ran once, from on_battery, and that run ended when the power came
-    # back (its last step waits for online); low_battery found it running (mode: single).
+    # back (its last step waits for online); low_battery passed the not-a-self-test condition
+    # and found it running (mode: single).
     async with hass.websocket() as ws:
         traces = await ws.call(
             {"type": "trace/list", "domain": "automation", "item_id": "nut_ups_graceful_shutdown"}
@@ -564,7 +565,7 @@ async def test_outage_drill_runs_the_blueprints(stack: Stack) -> None:
     runs = sorted(traces, key=lambda trace: trace["timestamp"]["start"])
     assert [(run["script_execution"], run["last_step"]) for run in runs] == [
         ("finished", "action/4"),
-        ("failed_single", "trigger/0"),
+        ("failed_single", "condition/0"),
     ], runs
     automation = await hass.state("automation.ups_graceful_shutdown")
     assert automation is not None and automation["attributes"]["current"] == 0, automation
