@@ -4,19 +4,22 @@
 Assistant's REST API with the upsd user that may SET and run every command, makes automations
 of both shipped blueprints (power alert, graceful shutdown), prints where to look, and runs until
 Ctrl-C. ``scripts/demo outage`` plays a power failure on the running demo; ``scripts/demo
+selftest`` runs a quick battery test on it (as the dashboard's button does); ``scripts/demo
 screenshot FILE`` photographs its dashboard in headless Chromium; ``scripts/demo docs`` runs its
 own demo and takes docs/dashboard.png and docs/dashboard-outage.png.
 
 The UPS's driver is tests/support/sim_driver.py behind the real upsd: dummy-ups's variables,
 plus the instant commands of an Eaton 5PX (battery test, beeper, shutdown with its countdown),
-which dummy-ups cannot list.
+which dummy-ups cannot list. The driver only turns ``ups.test.result`` to "In progress" and, 8 s
+later, to "Done and passed"; the demo plays the rest of an Eaton's battery test around it
+(:data:`SELF_TEST`, :func:`watch_battery_tests`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 import contextlib
 import json
 from pathlib import Path
@@ -27,7 +30,7 @@ import time
 from typing import Any
 
 from tests.support.hass import OWNER, Hass
-from tests.support.sim_driver import EATON_COMMANDS
+from tests.support.sim_driver import EATON_COMMANDS, TEST_SECONDS
 from tests.support.upsd import REPO_ROOT, Upsd, running_upsd
 
 DEMO_DIR = REPO_ROOT / ".demo"
@@ -51,9 +54,19 @@ ENTITIES = (
 ENABLED = {
     "sensor.demo_input_frequency": "50.0",
     "sensor.demo_battery_charger_status": "floating",
-    "sensor.demo_ups_test_result": "Done and passed",
     "button.demo_cancel_shutdown": "unknown",
 }
+# The dashboard's Battery card: health from real discharges, the self-test, lifetime counters.
+BATTERY = (
+    "sensor.demo_battery_health",
+    "sensor.demo_runtime_accuracy",
+    "sensor.demo_battery_replacement_due",
+    "sensor.demo_self_test_result",
+    "sensor.demo_last_self_test",
+    "binary_sensor.demo_self_test_failed",
+    "sensor.demo_transfers_to_battery",
+    "sensor.demo_equivalent_full_cycles",
+)
 COMMANDS = {UPS: EATON_COMMANDS}
 """The demo UPS's instant commands (served by tests/support/sim_driver.py)."""
 
@@ -108,6 +121,15 @@ async def add_automations(hass: Hass) -> None:
         await hass.wait_state(f"automation.{alias}", "on")
 
 
+async def wait_exists(hass: Hass, entity_id: str) -> None:
+    """Wait up to 30 s until ``entity_id`` exists (its state may be unknown)."""
+    deadline = time.monotonic() + 30
+    while await hass.state(entity_id) is None:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{entity_id} does not exist: see the dashboard's entity IDs")
+        await asyncio.sleep(0.5)
+
+
 async def add_integration(hass: Hass, server: Upsd) -> dict[str, object]:
     """Onboard Home Assistant and add nut_ups through its config flow, as a user would."""
     await hass.onboard()
@@ -136,6 +158,8 @@ async def add_integration(hass: Hass, server: Upsd) -> dict[str, object]:
             )
     for entity_id, value in ENABLED.items():
         await hass.wait_state(entity_id, value, timeout=90)
+    for entity_id in BATTERY:
+        await wait_exists(hass, entity_id)
     await add_automations(hass)
     return result
 
@@ -161,7 +185,7 @@ def run() -> None:
     """Run the demo until Ctrl-C or SIGTERM."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with demo_stack() as (server, hass):
+    with demo_stack() as (server, hass), battery_tests_played(server):
         try:
             STATE_FILE.write_text(
                 json.dumps(
@@ -173,9 +197,10 @@ def run() -> None:
             )
             print(f"\nHome Assistant: {hass.url}/nut-ups/ups   (dashboard)")
             print(f"  login: {OWNER['username']} / {OWNER['password']}")
-            print("  entities: " + ", ".join((*ENTITIES, *ENABLED)))
+            print("  entities: " + ", ".join((*ENTITIES, *ENABLED, *BATTERY)))
             print("  automations: " + ", ".join(automations()))
             print("  play a power failure:  scripts/demo outage")
+            print("  run a battery test:    scripts/demo selftest   (or the dashboard's button)")
             print(f"  log: {hass.log_file}")
             print("Ctrl-C stops everything.")
             with contextlib.suppress(KeyboardInterrupt):
@@ -302,6 +327,142 @@ def outage(step_seconds: float) -> None:
         time.sleep(step_seconds)
 
 
+# What an Eaton does on test.battery.start.quick, as usbhid-ups (mge-hid) reports it. The UPS runs
+# its inverter from the battery for a few seconds with the mains still there: input.voltage and
+# input.frequency stay, the charger reads discharging (ABM), the charge dips a few points, then the
+# UPS returns to the mains, charges, and reports "Done and passed". No Eaton driver sets TEST, and
+# CAL only for a runtime calibration: usbhid-ups 2.8 reports OB DISCHRG, because mge-hid reads the
+# battery converter input in use as not online (mge_onbatt_info); the shared dump of an Eaton-made
+# Dell (MGE HID 1.39, usbhid-ups 2.7.4) caught mid-test shows OL DISCHRG, "discharging" and "In
+# progress". Either way ups.test.result "In progress" is what says it is a test, not an outage.
+# The driver sets "In progress" at the command and "Done and passed" TEST_SECONDS later (after
+# the UPS is back on mains, as usbhid-ups reads the result only at its full polls).
+SELF_TEST: tuple[tuple[str, dict[str, str]], ...] = (
+    (
+        "test starts",
+        {
+            "battery.charger.status": "discharging",
+            "ups.load": "24",
+            "battery.charge": "99",
+            "battery.runtime": "1980",
+            "ups.status": "OB DISCHRG",
+        },
+    ),
+    ("testing", {"battery.charge": "97", "battery.runtime": "1920"}),
+    (
+        "test ends",
+        {
+            "battery.charger.status": "charging",
+            "ups.load": "23",
+            "battery.charge": "96",
+            "battery.runtime": "1890",
+            "ups.status": "OL CHRG",
+        },
+    ),
+)
+SELF_TEST_STEP = 2.0
+"""Seconds between the steps of :data:`SELF_TEST` (all of them within the driver's test)."""
+SELF_TEST_CHARGED = {
+    "battery.charge": "100",
+    "battery.runtime": "2040",
+    "battery.charger.status": "floating",
+    "ups.status": "OL",
+}
+"""After "Done and passed": charged again (the charger floats)."""
+IN_PROGRESS = "In progress"
+TEST_SHOWN = ("ups.test.result", *SHOWN)
+
+
+def play_self_test(server: Upsd, step: Callable[[str], None] = lambda label: None) -> None:
+    """Play an Eaton's quick battery test around the driver's own (started with INSTCMD).
+
+    Call it once upsd shows ``ups.test.result`` "In progress"; ``step`` is called with each
+    step's label once upsd shows it.
+    """
+    for index, (label, values) in enumerate(SELF_TEST):
+        if index:
+            time.sleep(SELF_TEST_STEP)
+        apply(server, values)
+        step(label)
+    deadline = time.monotonic() + TEST_SECONDS + 5
+    while shown_value(server, "ups.test.result") == IN_PROGRESS:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the driver did not finish the battery test")
+        time.sleep(0.1)
+    step("test done")
+    time.sleep(SELF_TEST_STEP)
+    apply(server, SELF_TEST_CHARGED)
+    step("charged")
+
+
+def watch_battery_tests(
+    server: Upsd, stop: threading.Event, step: Callable[[str], None] = lambda label: None
+) -> None:
+    """Play :func:`play_self_test` whenever a battery test starts on mains, until ``stop``.
+
+    Whoever starts it (the dashboard's button, ``scripts/demo selftest``, upscmd), upsd shows
+    "In progress" first: the driver's answer to the command.
+    """
+    last = shown_value(server, "ups.test.result")
+    while not stop.wait(0.2):
+        try:
+            result = shown_value(server, "ups.test.result")
+            status = set((shown_value(server, "ups.status") or "").split())
+            if result == IN_PROGRESS and last != IN_PROGRESS and "OL" in status:
+                play_self_test(server, step)
+                result = shown_value(server, "ups.test.result")
+        except (OSError, RuntimeError) as err:  # upsd stopping, or a step that did not show
+            print(f"battery test scene: {err}")
+        last = result
+
+
+@contextlib.contextmanager
+def battery_tests_played(
+    server: Upsd, step: Callable[[str], None] = lambda label: None
+) -> Iterator[None]:
+    """Run :func:`watch_battery_tests` in a thread while the block runs."""
+    stop = threading.Event()
+    watcher = threading.Thread(
+        target=watch_battery_tests, args=(server, stop, step), name="battery tests", daemon=True
+    )
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join(timeout=TEST_SECONDS + 10)
+
+
+def selftest(timeout: float = 30.0) -> None:
+    """Start a quick battery test on the running demo (as upscmd would) and show its steps."""
+    if not STATE_FILE.exists():
+        raise SystemExit("no demo is running: start `scripts/demo` first")
+    server = _demo_upsd()
+    reply = server.command(f"INSTCMD {UPS} test.battery.start.quick", login=True)
+    if reply != "OK":
+        raise SystemExit(f"upsd refused the battery test: {reply}")
+    printed: dict[str, str | None] = {}
+    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    while time.monotonic() < deadline:
+        shown = {name: shown_value(server, name) for name in TEST_SHOWN}
+        if shown != printed:
+            print(
+                f"{time.monotonic() - started:5.1f} s  "
+                + "  ".join(f"{name}={value}" for name, value in shown.items())
+            )
+            printed = shown
+        if (
+            shown["ups.test.result"] != IN_PROGRESS
+            and shown["ups.status"] == "OL"
+            and shown["battery.charger.status"] == "floating"
+            and time.monotonic() - started > TEST_SECONDS
+        ):
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"the battery test did not end within {timeout:.0f} s")
+
+
 async def wait_until_shown(hass: Hass, values: dict[str, str]) -> None:
     """Wait until Home Assistant shows an outage step's battery charge."""
     if "battery.charge" in values:
@@ -320,8 +481,9 @@ async def take_docs_screenshots(server: Upsd, hass: Hass, docs: Path) -> None:
 
     At the low battery, the graceful shutdown has "shut down the NAS" and, 10 s later, asked the
     UPS to cut its output in 5 minutes: the outage image shows that countdown. The mains return,
-    the shutdown is cancelled with the dashboard's button, a battery test runs, the battery is
-    full again: the other image shows the history of that one outage.
+    the shutdown is cancelled with the dashboard's button, a battery test runs from the other
+    button (:data:`SELF_TEST`), the battery is full again: the other image shows the history of
+    that one outage and the test's result (which counts as a transfer to battery, not an outage).
     """
     from demo.screenshot import check_dashboard
 
@@ -342,9 +504,19 @@ async def take_docs_screenshots(server: Upsd, hass: Hass, docs: Path) -> None:
         await wait_until_shown(hass, values)
     await press(hass, "button.demo_cancel_shutdown")
     await hass.wait_state("sensor.demo_output_off_at", "unknown")
-    await press(hass, "button.demo_quick_battery_test")
-    await hass.wait_state("sensor.demo_power_outages", "1")
-    await check_dashboard(hass.url, docs / "dashboard.png", expect=["Online", "Power back"])
+    await press(hass, "button.demo_quick_battery_test")  # the watcher plays SELF_TEST
+    await hass.wait_state("sensor.demo_transfers_to_battery", "2", timeout=60)
+    deadline = time.monotonic() + 60
+    while (await hass.state("sensor.demo_last_self_test") or {}).get("state") in {None, "unknown"}:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the battery test did not finish on the dashboard")
+        await asyncio.sleep(0.5)
+    await hass.wait_state("sensor.demo_self_test_result", "passed")
+    await hass.wait_state("sensor.demo_battery_charge", "100", timeout=60)
+    await hass.wait_state("sensor.demo_power_outages", "1")  # the test is no outage
+    await check_dashboard(
+        hass.url, docs / "dashboard.png", expect=["Online", "Power back", "Passed"]
+    )
 
 
 def main() -> None:
@@ -353,19 +525,22 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command")
     play = sub.add_parser("outage", help="play a power failure on the running demo")
     play.add_argument("--step", type=float, default=4.0, help="seconds per step (default 4)")
+    sub.add_parser("selftest", help="run a quick battery test on the running demo")
     shot = sub.add_parser("screenshot", help="photograph the running demo's dashboard")
     shot.add_argument("file", type=Path)
     sub.add_parser("docs", help="run a demo, take docs/dashboard.png and docs/dashboard-outage.png")
     args = parser.parse_args()
     if args.command == "outage":
         outage(args.step)
+    elif args.command == "selftest":
+        selftest()
     elif args.command == "screenshot":
         from demo.screenshot import screenshot
 
         state = json.loads(STATE_FILE.read_text())["hass"]
         asyncio.run(screenshot(state["url"], args.file))
     elif args.command == "docs":
-        with demo_stack() as (server, hass):
+        with demo_stack() as (server, hass), battery_tests_played(server):
             asyncio.run(take_docs_screenshots(server, hass, REPO_ROOT / "docs"))
     else:
         run()

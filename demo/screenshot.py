@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from pathlib import Path
 import shutil
 
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Page, ViewportSize, async_playwright
 
 from tests.support.hass import OWNER
 
+VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -42,6 +43,14 @@ async def login(page: Page, url: str) -> None:
     await page.wait_for_url(lambda address: "auth/authorize" not in address, timeout=60_000)
 
 
+async def fit_page(page: Page) -> None:
+    """Make the viewport as tall as the page, so the sidebar runs down its whole length."""
+    height = int(await page.evaluate("document.documentElement.scrollHeight"))
+    if height > VIEWPORT["height"]:
+        await page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
+        await page.wait_for_timeout(500)  # the layout follows the size
+
+
 async def check_dashboard(url: str, path: Path | None = None, expect: Sequence[str] = ()) -> None:
     """Open the nut_ups dashboard as a person would and wait until each ``expect`` text shows.
 
@@ -55,7 +64,7 @@ async def check_dashboard(url: str, path: Path | None = None, expect: Sequence[s
             executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
         )
         try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 900})
+            page = await browser.new_page(viewport=VIEWPORT)
             # Log in on the dashboard's own URL: the login returns there with its tokens.
             await login(page, f"{url}/nut-ups/ups")
             try:
@@ -63,6 +72,7 @@ async def check_dashboard(url: str, path: Path | None = None, expect: Sequence[s
                 for text in expect:
                     await page.get_by_text(text).first.wait_for(timeout=15_000)
                 await page.wait_for_timeout(1500)  # gauges animate in
+                await fit_page(page)
             finally:
                 if path is not None:
                     await page.screenshot(path=str(path), full_page=True)

@@ -3,7 +3,9 @@
 ``scripts/demo outage`` must look like a real Eaton on battery: no mains on the input, the charger
 discharging, the inverter still feeding the output, LB only below ``battery.charge.low``, and
 everything back when the mains return. Its driver (tests/support/sim_driver.py) lists an Eaton's
-instant commands, and the real upsd in front of it runs them for the demo's user.
+instant commands, and the real upsd in front of it runs them for the demo's user. A battery test
+(``scripts/demo selftest`` or the dashboard's button) must look like an Eaton's: on battery with
+the mains still there, "In progress" while it is, then "Done and passed" and charged again.
 """
 
 from __future__ import annotations
@@ -11,7 +13,17 @@ from __future__ import annotations
 import socket
 import time
 
-from demo.__main__ import COMMANDS, DEVICE, OUTAGE, UPS, apply, shown_value
+from custom_components.nut_ups.selftest import SelfTestResult, normalise, self_test_running
+from demo.__main__ import (
+    COMMANDS,
+    DEVICE,
+    OUTAGE,
+    SELF_TEST,
+    UPS,
+    apply,
+    battery_tests_played,
+    shown_value,
+)
 from tests.conftest import UpsdFactory
 from tests.support.upsd import Upsd, quote
 
@@ -104,3 +116,54 @@ def test_the_demo_user_runs_the_ups_commands(upsd_factory: UpsdFactory) -> None:
     while shown_value(server, "ups.timer.shutdown") != "0":  # the Eaton's idle value
         assert time.monotonic() < deadline, "the shutdown was not stopped"
         time.sleep(0.05)
+
+
+def test_a_battery_test_plays_like_an_eaton(upsd_factory: UpsdFactory) -> None:
+    """INSTCMD test.battery.start.quick, as the dashboard's button sends it: the demo plays it."""
+    server = demo_upsd(upsd_factory)
+    names = (
+        "ups.status",
+        "ups.test.result",
+        "input.voltage",
+        "input.frequency",
+        "battery.charger.status",
+        "battery.charge",
+    )
+    mains = {name: shown_value(server, name) for name in ("input.voltage", "input.frequency")}
+    low = float(shown_value(server, "battery.charge.low") or "nan")
+    steps: list[tuple[str, dict[str, str | None]]] = []
+
+    def step(label: str) -> None:
+        steps.append((label, {name: shown_value(server, name) for name in names}))
+
+    with battery_tests_played(server, step):
+        assert server.command(f"INSTCMD {UPS} test.battery.start.quick", login=True) == "OK"
+        deadline = time.monotonic() + 30
+        while not steps or steps[-1][0] != "charged":
+            assert time.monotonic() < deadline, f"the test did not end: {steps}"
+            time.sleep(0.1)
+
+    testing = [label for label, _ in SELF_TEST]
+    assert [label for label, _ in steps] == [*testing, "test done", "charged"]
+    for label, state in steps:
+        status = set((state["ups.status"] or "").split())
+        assert {name: state[name] for name in mains} == mains, f"{label}: the mains stay"
+        assert "LB" not in status and float(state["battery.charge"] or "nan") > low, label
+        if label in testing:
+            assert state["ups.test.result"] == "In progress", label
+            assert self_test_running(state["ups.status"], state["ups.test.result"]), label
+        else:
+            assert normalise(state["ups.test.result"]) is SelfTestResult.PASSED, label
+            assert "OB" not in status, f"{label}: the result comes once back on mains"
+    on_battery = [state for _, state in steps if "OB" in (state["ups.status"] or "").split()]
+    assert on_battery, "the inverter runs from the battery during the test"
+    for state in on_battery:
+        assert state["battery.charger.status"] == "discharging"
+        assert 90 < float(state["battery.charge"] or "nan") < 100, "the charge dips a few points"
+    assert steps[-1][1] == {
+        "ups.status": "OL",
+        "ups.test.result": "Done and passed",
+        "battery.charger.status": "floating",
+        "battery.charge": "100",
+        **mains,
+    }
