@@ -72,7 +72,8 @@ async def test_self_test_lifecycle(hass: HomeAssistant, upsd: Upsd) -> None:
     assert issue.translation_placeholders == {"name": "test@127.0.0.1", "result": "Done and error"}
     assert state(hass, entry, "sensor", "power_outages").state == "0"
     assert events.types == ["on_battery", "online"]
-    assert "outage_duration" not in events.states[-1]  # no outage was open
+    assert "outage_duration" not in events.states[-1]  # no outage was open…
+    assert events.states[-1]["self_test"] is True  # …so this online ends a test
 
     # The UPS forgets it (APC says NO), Home Assistant restarts: the failure stays known.
     await upsd.set_var("ups.test.result", "NO")

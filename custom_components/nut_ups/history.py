@@ -124,7 +124,10 @@ class UpsHistory:
         on_battery: bool | None,
         testing: bool = False,
     ) -> tuple[Transition, ...]:
-        """Account for one poll; return its transitions, ``online`` with ``outage_duration``.
+        """Account for one poll; return its transitions, completed from the history.
+
+        ``online`` gets ``outage_duration``, or ``self_test`` when it ended a self-test rather
+        than an outage.
 
         Args:
             transitions: the poll's transitions, in order.
@@ -142,6 +145,9 @@ class UpsHistory:
             if applied and transition.event is PowerEvent.ONLINE:
                 duration = self.ledger.last_outage_duration
                 transition = replace(transition, outage_duration=duration)  # noqa: PLW2901
+            elif transition.event is PowerEvent.ONLINE:
+                # No outage was open: the time on battery was a self-test.
+                transition = replace(transition, self_test=True)  # noqa: PLW2901
             told.append(transition)
         if state is not None:
             changed |= self.ledger.resume(on_battery, at)

@@ -188,7 +188,8 @@ class Transition:
         outage_duration: for ``online`` that ended an outage: how long it lasted (s), from the
             stored history; None otherwise.
         self_test: for ``on_battery``: the UPS runs a self-test (``TEST``/``CAL`` in
-            ``ups.status``, or ``ups.test.result`` in progress), not a power failure.
+            ``ups.status``, or ``ups.test.result`` in progress), not a power failure; for
+            ``online``: it ended such a test (set by the history, which knows no outage was open).
     """
 
     event: PowerEvent
@@ -225,7 +226,8 @@ class Transition:
         """Return the event's data, as the event entity's attributes (units: %, s, V, s).
 
         ``outage_duration`` is there only when known (``online`` ending an outage);
-        ``self_test`` (True) only on an ``on_battery`` caused by a self-test.
+        ``self_test`` (True) only on an ``on_battery`` caused by a self-test, or the ``online``
+        that ended one.
         """
         attributes: dict[str, float | bool | None] = {
             "battery_charge": self.battery_charge,
