@@ -396,14 +396,17 @@ def play_self_test(server: Upsd, step: Callable[[str], None] = lambda label: Non
 
 
 def watch_battery_tests(
-    server: Upsd, stop: threading.Event, step: Callable[[str], None] = lambda label: None
+    server: Upsd,
+    stop: threading.Event,
+    step: Callable[[str], None] = lambda label: None,
+    last: str | None = None,
 ) -> None:
     """Play :func:`play_self_test` whenever a battery test starts on mains, until ``stop``.
 
     Whoever starts it (the dashboard's button, ``scripts/demo selftest``, upscmd), upsd shows
-    "In progress" first: the driver's answer to the command.
+    "In progress" first: the driver's answer to the command. ``last`` is the result read before
+    the watch began (read by the caller, so a test started right after is not missed).
     """
-    last = shown_value(server, "ups.test.result")
     while not stop.wait(0.2):
         try:
             result = shown_value(server, "ups.test.result")
@@ -422,8 +425,12 @@ def battery_tests_played(
 ) -> Iterator[None]:
     """Run :func:`watch_battery_tests` in a thread while the block runs."""
     stop = threading.Event()
+    before = shown_value(server, "ups.test.result")  # here, not in the thread: no race
     watcher = threading.Thread(
-        target=watch_battery_tests, args=(server, stop, step), name="battery tests", daemon=True
+        target=watch_battery_tests,
+        args=(server, stop, step, before),
+        name="battery tests",
+        daemon=True,
     )
     watcher.start()
     try:
