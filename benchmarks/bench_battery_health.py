@@ -44,6 +44,7 @@ from tests.support.battery_sim import (
     YEAR,
     Battery,
     Outage,
+    feed_outage,
     history,
 )
 
@@ -63,17 +64,7 @@ def episodes_of(outages: list[Outage]) -> list[list[DischargeEpisode]]:
     recorder = DischargeRecorder()
     after = []
     for outage in outages:
-        for poll in outage.polls:
-            recorder.observe(
-                poll.at,
-                on_battery=poll.on_battery,
-                charge=poll.charge,
-                load=poll.load,
-                power=poll.power,
-                runtime=poll.runtime,
-                voltage=poll.voltage,
-                self_test=poll.self_test,
-            )
+        feed_outage(recorder, outage)
         after.append(list(recorder.episodes))
     return after
 

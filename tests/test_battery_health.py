@@ -47,6 +47,7 @@ from tests.support.battery_sim import (
     Battery,
     Outage,
     discharge,
+    feed_outage,
     history,
 )
 
@@ -60,17 +61,7 @@ def record(outages: list[Outage], recorder: DischargeRecorder | None = None) -> 
     """Feed every poll of ``outages`` to a recorder; return it."""
     recorder = recorder or DischargeRecorder()
     for outage in outages:
-        for poll in outage.polls:
-            recorder.observe(
-                poll.at,
-                on_battery=poll.on_battery,
-                charge=poll.charge,
-                load=poll.load,
-                power=poll.power,
-                runtime=poll.runtime,
-                voltage=poll.voltage,
-                self_test=poll.self_test,
-            )
+        feed_outage(recorder, outage)
     return recorder
 
 

@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 import math
 import random
 
+from custom_components.nut_ups.discharge import DischargeRecorder
+
 INSTALLED = datetime(2024, 1, 1, tzinfo=UTC)
 NOMINAL_POWER = 540.0
 """W: ``ups.realpower.nominal`` of the simulated UPS (a 900 VA model)."""
@@ -202,3 +204,18 @@ def history(
             )
         )
     return outages
+
+
+def feed_outage(recorder: DischargeRecorder, outage: Outage) -> None:
+    """Give every poll of ``outage`` to ``recorder``, as the coordinator would."""
+    for poll in outage.polls:
+        recorder.observe(
+            poll.at,
+            on_battery=poll.on_battery,
+            charge=poll.charge,
+            load=poll.load,
+            power=poll.power,
+            runtime=poll.runtime,
+            voltage=poll.voltage,
+            self_test=poll.self_test,
+        )
