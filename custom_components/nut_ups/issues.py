@@ -106,9 +106,7 @@ class RepairIssues:
         self._ups = ups
         self._synced = False  # state issues matched to a snapshot at least once
         self._problem_synced = False  # problem issues matched to a poll outcome at least once
-        self._self_test_synced = False  # the self-test issue matched to the history once
-        self._health_synced = False  # the battery_worn issue matched to the history once
-        self._overdue_synced = False  # the self_test_overdue issue matched once
+        self._synced_kinds: set[IssueKind] = set()  # issues of _sync matched at least once
         self._last: NutUpsState | None = None
         self._problem: PollProblem | None = None
         # Active issues: kind → (placeholders written, monotonic time written).
@@ -129,9 +127,8 @@ class RepairIssues:
         # A self-test runs on battery: that is not a power failure (its own issue if it fails).
         testing = testing or self_test_running(status.raw, state.values.get(TEST_RESULT_VAR))
         for issue in _STATE_ISSUES:
-            if testing and issue.kind is IssueKind.ON_BATTERY:
-                self._delete(issue.kind, force=not self._synced)
-            elif status.known and issue.active(status):
+            excused = testing and issue.kind is IssueKind.ON_BATTERY
+            if status.known and issue.active(status) and not excused:
                 self._create(issue.kind, issue.severity, placeholders)
             else:
                 self._delete(issue.kind, force=not self._synced)
@@ -141,6 +138,7 @@ class RepairIssues:
     def _update_battery_age(self, state: NutUpsState) -> None:
         today = dt_util.now().date()
         found = battery_date(state.values, today)
+        placeholders = None
         if found is not None and too_old(found, today, self._battery_age_limit):
             placeholders = {
                 "name": self._name,
@@ -149,33 +147,32 @@ class RepairIssues:
                 "age": f"{found.age_years(today):.1f}",
                 "limit": f"{self._battery_age_limit:g}",
             }
-            self._create(IssueKind.BATTERY_OLD, ir.IssueSeverity.WARNING, placeholders)
-        else:
-            self._delete(IssueKind.BATTERY_OLD, force=not self._synced)
+        self._sync(IssueKind.BATTERY_OLD, placeholders)
 
     def update_self_test(self, result: SelfTestResult | None, raw: str | None) -> None:
         """Raise the self_test_failed issue while the last self-test (stored) failed."""
-        if result is SelfTestResult.FAILED:
-            placeholders = {"name": self._name, "result": raw or ""}
-            self._create(IssueKind.SELF_TEST_FAILED, ir.IssueSeverity.WARNING, placeholders)
-        else:
-            self._delete(IssueKind.SELF_TEST_FAILED, force=not self._self_test_synced)
-        self._self_test_synced = True
+        failed = result is SelfTestResult.FAILED
+        self._sync(
+            IssueKind.SELF_TEST_FAILED,
+            {"name": self._name, "result": raw or ""} if failed else None,
+        )
 
     def update_self_test_overdue(self, days: float | None, limit: float) -> None:
         """Raise self_test_overdue while ``days`` without a test exceed ``limit`` (0: off)."""
-        if limit and days is not None and days > limit:
-            placeholders = {"name": self._name, "days": f"{days:.0f}", "limit": f"{limit:g}"}
-            self._create(IssueKind.SELF_TEST_OVERDUE, ir.IssueSeverity.WARNING, placeholders)
-        else:
-            self._delete(IssueKind.SELF_TEST_OVERDUE, force=not self._overdue_synced)
-        self._overdue_synced = True
+        overdue = bool(limit) and days is not None and days > limit
+        self._sync(
+            IssueKind.SELF_TEST_OVERDUE,
+            {"name": self._name, "days": f"{days:.0f}", "limit": f"{limit:g}"}
+            if overdue and days is not None
+            else None,
+        )
 
     def update_battery_health(self, figures: BatteryFigures, threshold: float) -> None:
         """Raise battery_worn while health is below ``threshold`` (%) or due within 30 days."""
         health = figures.health.health if figures.health is not None else None
         due = figures.replacement.due if figures.replacement is not None else None
         soon = due is not None and (due - dt_util.now().date()).days <= WORN_NOTICE_DAYS
+        placeholders = None
         if (health is not None and health < threshold) or soon:
             placeholders = {
                 "name": self._name,
@@ -183,10 +180,7 @@ class RepairIssues:
                 "threshold": f"{threshold:g} %",
                 "due": due.isoformat() if due is not None else "—",
             }
-            self._create(IssueKind.BATTERY_WORN, ir.IssueSeverity.WARNING, placeholders)
-        else:
-            self._delete(IssueKind.BATTERY_WORN, force=not self._health_synced)
-        self._health_synced = True
+        self._sync(IssueKind.BATTERY_WORN, placeholders)
 
     def update_problem(self, problem: PollProblem, error: str) -> None:
         """Raise the issue of ``problem``, why a poll failed (``error``: upsd's code)."""
@@ -216,6 +210,17 @@ class RepairIssues:
             "charge": f"{charge:.0f} %" if charge is not None else "—",
             "runtime": runtime or "—",
         }
+
+    def _sync(self, kind: IssueKind, placeholders: dict[str, str] | None) -> None:
+        """Raise the warning ``kind`` with ``placeholders``, or delete it when they are None.
+
+        The first time, whatever the registry holds from before a restart is deleted too.
+        """
+        if placeholders is not None:
+            self._create(kind, ir.IssueSeverity.WARNING, placeholders)
+        else:
+            self._delete(kind, force=kind not in self._synced_kinds)
+        self._synced_kinds.add(kind)
 
     def _create(
         self, kind: IssueKind, severity: ir.IssueSeverity, placeholders: dict[str, str]
