@@ -15,7 +15,6 @@ the logbook (bus event ``nut_ups_power_event``) and the listeners of
 """
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import timedelta
 import logging
 import time
@@ -70,13 +69,6 @@ _LOGGER = logging.getLogger(__name__)
 TEST_WINDOW = 600.0
 """Seconds after nut_ups starts a battery test during which a switch to battery is that test
 (a deep test of a small load can run several minutes; NUT's drivers give no end signal)."""
-
-
-def _as_test(transition: Transition, testing: bool) -> Transition:
-    """Mark an on_battery during a test nut_ups started as a self-test."""
-    if testing and transition.event is PowerEvent.ON_BATTERY and not transition.self_test:
-        return replace(transition, self_test=True)
-    return transition
 
 
 type NutUpsConfigEntry = ConfigEntry[NutUpsCoordinator]
@@ -287,10 +279,8 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
             self._communicating = True
             for state in (*self._seen, self.data):
                 self.observed, events = step(self.observed, state, margin=self._shutdown_margin)
-                found.extend(
-                    _as_test(Transition.of(event, state, at), self.test_window_open)
-                    for event in events
-                )
+                testing = self.test_window_open
+                found.extend(Transition.of(event, state, at, testing=testing) for event in events)
         elif self.data is not None:
             self._communicating = False
         self._seen = []

@@ -201,17 +201,30 @@ class Transition:
     self_test: bool = False
 
     @classmethod
-    def of(cls, event: PowerEvent, state: NutUpsState | None, at: datetime) -> Transition:
-        """Return the transition ``event`` seen at ``at`` in snapshot ``state`` (None: no data)."""
+    def of(
+        cls,
+        event: PowerEvent,
+        state: NutUpsState | None,
+        at: datetime,
+        *,
+        testing: bool = False,
+    ) -> Transition:
+        """Return the transition ``event`` seen at ``at`` in snapshot ``state`` (None: no data).
+
+        ``testing``: a battery test nut_ups started may be running, so an ``on_battery`` is that
+        test even when the UPS shows neither ``TEST``/``CAL`` nor a result in progress.
+        """
 
         def number(name: str) -> float | None:
             value = state.number(name) if state is not None else None
             return float(value) if value is not None else None
 
-        testing = (
-            event is PowerEvent.ON_BATTERY
-            and state is not None
-            and self_test_running(state.status.raw, state.values.get(TEST_RESULT_VAR))
+        testing = event is PowerEvent.ON_BATTERY and (
+            testing
+            or (
+                state is not None
+                and self_test_running(state.status.raw, state.values.get(TEST_RESULT_VAR))
+            )
         )
         return cls(
             event,
