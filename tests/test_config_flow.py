@@ -379,8 +379,7 @@ async def test_options_keep_what_was_entered(hass: HomeAssistant, upsd: Upsd) ->
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert entry.options == {**SAVED_OPTIONS, "status_interval": 2.5, "scan_interval": 30}
-    interval = entry.runtime_data.update_interval
-    assert interval is not None and interval.total_seconds() == 2.5
+    assert entry.runtime_data.status_interval == 2.5
 
 
 def test_match_ups_refuses_a_name_the_protocol_cannot_carry() -> None:

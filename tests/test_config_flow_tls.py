@@ -276,7 +276,7 @@ async def options(hass: HomeAssistant, entry: MockConfigEntry, **fields: Any) ->
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["step_id"] == "init"
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"status_interval": 2, "scan_interval": 30, **fields}
+        result["flow_id"], {"status_interval": 0.4, "scan_interval": 30, **fields}
     )
     return dict(result)
 

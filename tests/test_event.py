@@ -16,7 +16,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.nut_ups.coordinator import EVENT_POWER
 from custom_components.nut_ups.logbook import async_describe_events
 from custom_components.nut_ups.nut import NUTDataUnavailableError
-from tests.support.ha import ENTRY_ID, entity_id, refresh, setup_entry, state
+from tests.support.ha import ENTRY_ID, entity_id, refresh, setup_entry, state, wait_for
 from tests.support.upsd import Upsd
 
 
@@ -134,11 +134,10 @@ async def test_a_flap_seen_within_one_check_is_two_events(hass: HomeAssistant, u
         values: dict[str, str] = await list_vars(ups)
         return values
 
-    await upsd.set_var("ups.status", "OB")
     with patch.object(coordinator.client, "list_vars", back_on_mains_first):
-        await refresh(hass, entry)
+        await upsd.set_var("ups.status", "OB")  # the next status check sees it
+        await wait_for(lambda: events.types == ["on_battery", "online"])
     assert coordinator.data.status.raw == "OL"
-    assert events.types == ["on_battery", "online"]
     await refresh(hass, entry)
     assert events.types == ["on_battery", "online"]
 
@@ -205,7 +204,7 @@ async def test_stale_data_is_communication_lost_at_once(hass: HomeAssistant, ups
     async def stale(*args: str) -> str:
         raise NUTDataUnavailableError("DATA-STALE")
 
-    with patch.object(coordinator.client, "get_var", stale):
+    with patch.object(coordinator.client, "list_vars", stale):
         await refresh(hass, entry)
     assert state(hass, entry, "sensor", "battery_charge").state == STATE_UNAVAILABLE
     assert events.types == ["communication_lost"]

@@ -10,7 +10,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.nut_ups.selftest import SelfTestMemory, SelfTestResult
-from tests.support.ha import refresh, setup_entry, state
+from tests.support.ha import refresh, settle, setup_entry, state
 from tests.support.sim_upsd import SimUpsd
 from tests.support.upsd import Upsd
 from tests.test_control import ADMIN, SimEndpoint
@@ -126,7 +126,7 @@ async def test_scheduled_quick_test(hass: HomeAssistant, freezer: FrozenDateTime
         for _ in range(2):  # due at 03:00 once; the next day a test ran one day ago: not due
             freezer.tick(timedelta(seconds=10))
             async_fire_time_changed(hass)
-            await hass.async_block_till_done(wait_background_tasks=True)
+            await settle(hass)
             freezer.tick(timedelta(days=1) - timedelta(seconds=10))
         assert server.commands_received() == ['INSTCMD "ups" "test.battery.start.quick"']
         memory = entry.runtime_data.history.self_test
@@ -135,7 +135,7 @@ async def test_scheduled_quick_test(hass: HomeAssistant, freezer: FrozenDateTime
         freezer.move_to(memory.started_at + timedelta(days=7, seconds=-5))
         freezer.tick(timedelta(seconds=10))
         async_fire_time_changed(hass)
-        await hass.async_block_till_done(wait_background_tasks=True)
+        await settle(hass)
         await hass.config_entries.async_unload(entry.entry_id)
     assert server.commands_received() == ['INSTCMD "ups" "test.battery.start.quick"'] * 2
 
@@ -151,7 +151,7 @@ async def test_scheduled_test_without_credentials_says_so_once(
     for _ in range(2):
         freezer.tick(timedelta(seconds=10))
         async_fire_time_changed(hass)
-        await hass.async_block_till_done(wait_background_tasks=True)
+        await settle(hass)
         freezer.tick(timedelta(days=1) - timedelta(seconds=10))
     warnings = [r.message for r in caplog.records if "Scheduled self-test" in r.message]
     assert warnings == ["Scheduled self-test of test skipped: no credentials for commands"]

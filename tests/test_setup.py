@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from homeassistant.config_entries import ConfigEntryState
@@ -14,8 +15,10 @@ from custom_components.nut_ups.const import (
     CONF_STATUS_INTERVAL,
     DOMAIN,
 )
+from custom_components.nut_ups.coordinator import ACTIVE_FULL_INTERVAL
+from custom_components.nut_ups.status_watch import WATCHES
 from tests.conftest import UpsdFactory
-from tests.support.ha import SAVED_OPTIONS, entity_id, refresh, setup_entry, state
+from tests.support.ha import SAVED_OPTIONS, entity_id, refresh, setup_entry, state, wait_for
 from tests.support.upsd import Upsd, fixture_path
 
 
@@ -93,34 +96,36 @@ async def test_options_change_the_intervals(hass: HomeAssistant, upsd: Upsd) -> 
     await hass.async_block_till_done()
     assert entry.options == {**SAVED_OPTIONS, CONF_STATUS_INTERVAL: 5, CONF_SCAN_INTERVAL: 120}
     coordinator = entry.runtime_data
-    assert coordinator.update_interval is not None
-    assert coordinator.update_interval.total_seconds() == 5
+    assert coordinator.status_interval == 5
+    assert coordinator.update_interval == timedelta(seconds=120)  # full polls, the UPS online
     assert coordinator.scan_interval == 120
 
 
-async def test_polls_status_cheaply_and_everything_on_change(
+async def test_status_checks_between_full_polls_and_a_full_poll_on_change(
     hass: HomeAssistant, upsd: Upsd
 ) -> None:
-    """Status checks between full polls; a changed status triggers a full LIST VAR at once."""
+    """Status checks alone read no list; a changed status is read in full at once, unasked."""
     entry = await setup_entry(hass, upsd)
     coordinator = entry.runtime_data
     full = coordinator.full_polls
-    for _ in range(3):
-        await refresh(hass, entry)
-    assert coordinator.full_polls == full  # only GET VAR ups.status
-
+    (running,) = hass.data[WATCHES].values()
+    assert running.watch.ups_names == ["test"]
     await upsd.set_var("battery.charge", "55")
-    await refresh(hass, entry)
+    checks = running.watch.checks
+    await wait_for(lambda: running.watch.checks >= checks + 3)
+    assert coordinator.full_polls == full  # only GET VAR ups.status
     assert state(hass, entry, "sensor", "battery_charge").state == "100"  # not re-read yet
 
     await upsd.set_var("ups.status", "OB DISCHRG")
-    await refresh(hass, entry)
+    on_battery = entity_id(hass, entry, "binary_sensor", "on_battery")
+    await wait_for(lambda: hass.states.is_state(on_battery, STATE_ON))
     assert coordinator.full_polls == full + 1
     assert state(hass, entry, "sensor", "battery_charge").state == "55"
-    assert state(hass, entry, "binary_sensor", "on_battery").state == STATE_ON
-    # On battery, every check is a full LIST VAR (charge and runtime move).
-    await refresh(hass, entry)
-    assert coordinator.full_polls == full + 2
+    # On battery, full polls every ACTIVE_FULL_INTERVAL (charge and runtime move).
+    assert coordinator.update_interval == timedelta(seconds=ACTIVE_FULL_INTERVAL)
+    await upsd.set_var("ups.status", "OL")
+    await wait_for(lambda: hass.states.is_state(on_battery, STATE_OFF))
+    assert coordinator.update_interval == timedelta(seconds=30)
 
 
 async def test_no_state_writes_while_nothing_changes(hass: HomeAssistant, upsd: Upsd) -> None:

@@ -53,6 +53,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: NutUpsConfigEntry) -> bo
     coordinator = NutUpsCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
+    coordinator.async_start_status_checks()
     if entry.data.get(CONF_USERNAME):
         await _async_setup_control(hass, entry, coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

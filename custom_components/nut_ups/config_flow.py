@@ -769,7 +769,7 @@ def options_schema(options: Mapping[str, Any], defaults: Mapping[str, Any]) -> p
             probatio.Required(
                 CONF_STATUS_INTERVAL,
                 default=options.get(CONF_STATUS_INTERVAL, DEFAULT_STATUS_INTERVAL),
-            ): _seconds(1, 60, 0.1),
+            ): _seconds(0.1, 60, 0.1),
             probatio.Required(
                 CONF_SCAN_INTERVAL,
                 default=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL),

@@ -23,7 +23,7 @@ CONF_HEALTH_THRESHOLD: Final = "health_threshold"
 
 DEFAULT_HOST: Final = "localhost"
 DEFAULT_PORT: Final = 3493
-DEFAULT_STATUS_INTERVAL: Final = 2  # seconds between `GET VAR <ups> ups.status` checks
+DEFAULT_STATUS_INTERVAL: Final = 0.4  # seconds between `GET VAR <ups> ups.status` checks
 DEFAULT_SCAN_INTERVAL: Final = 30  # seconds between full `LIST VAR <ups>` polls
 CLIENT_TIMEOUT: Final = 5.0  # seconds for one operation (connect + command + reply)
 

@@ -1,9 +1,12 @@
-"""Polling upsd at two rates, with upsmon-like dead time, on short-lived connections.
+"""Polling upsd at two rates, with upsmon-like dead time.
 
-Every ``status_interval`` seconds (default 2): ``GET VAR <ups> ups.status``. A full
-``LIST VAR <ups>`` every ``scan_interval`` seconds (default 30), at once when the status changed,
-and at every status check while the UPS is on battery or a shutdown timer runs (then it replaces
-the status check). Polling is anonymous: no credentials are sent every few seconds.
+Every ``status_interval`` seconds (default 0.4) a status check reads ``ups.status``: one
+pipelined ``GET VAR`` round trip on a persistent connection shared by every UPS of the same
+upsd (:mod:`.status_watch`). A full ``LIST VAR <ups>`` (the coordinator's own update, on a
+short-lived connection) runs every ``scan_interval`` seconds (default 30), at once when a check
+saw a new status or a failure, and every ACTIVE_FULL_INTERVAL seconds while the UPS is on battery
+or a shutdown timer runs. A new status a check saw counts even when the list right after it
+fails. Polling is anonymous: no credentials are sent every few seconds.
 
 After every update the coordinator decides, once, what happened (:mod:`.transitions`): the power
 events of every snapshot it saw (a status check's new ``ups.status`` and the full list read
@@ -14,6 +17,7 @@ the logbook (bus event ``nut_ups_power_event``) and the listeners of
 :meth:`NutUpsCoordinator.async_add_transition_listener` (the event entity).
 """
 
+import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 import logging
@@ -58,10 +62,12 @@ from .nut import (
     NUTTimeoutError,
     NUTUnknownUPSError,
 )
+from .nut.watch import CheckResult
 from .plausible import ImplausibleReadings
 from .runtime_estimate import RuntimeEstimator
 from .selftest import TEST_RESULT_VAR, days_without_test
 from .state import STATUS_VAR, NutUpsState
+from .status_watch import async_watch_status
 from .transitions import Observed, PowerEvent, Transition, shutdown_timer, step
 
 _LOGGER = logging.getLogger(__name__)
@@ -69,6 +75,12 @@ _LOGGER = logging.getLogger(__name__)
 TEST_WINDOW = 600.0
 """Seconds after nut_ups starts a battery test during which a switch to battery is that test
 (a deep test of a small load can run several minutes; NUT's drivers give no end signal)."""
+
+
+ACTIVE_FULL_INTERVAL = 2.0
+"""Seconds between full polls while the UPS is on battery, waits for the mains, has a shutdown
+timer running, or reports no ``ups.status`` (at least the status interval)."""
+_NO_STATUS = frozenset({"VAR-NOT-SUPPORTED", "VAR-UNKNOWN"})
 
 
 type NutUpsConfigEntry = ConfigEntry[NutUpsCoordinator]
@@ -119,17 +131,23 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
     def __init__(self, hass: HomeAssistant, entry: NutUpsConfigEntry, client: NUTClient) -> None:
         """Create the coordinator for ``entry``, polling through ``client`` (no credentials)."""
         status_interval = entry.options.get(CONF_STATUS_INTERVAL, DEFAULT_STATUS_INTERVAL)
+        scan_interval: float = entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
         super().__init__(
             hass,
             _LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} {entry.title}",
-            update_interval=timedelta(seconds=status_interval),
+            update_interval=timedelta(seconds=scan_interval),
             always_update=False,
         )
         self.client = client
         self.ups: str = entry.data[CONF_UPS]
-        self.scan_interval: float = entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
+        self.status_interval: float = status_interval
+        self.scan_interval = scan_interval
+        self._active_interval = timedelta(seconds=max(ACTIVE_FULL_INTERVAL, status_interval))
+        self._status_seen: str | None = None  # a status a check saw that data does not have yet
+        self._refresh_task: asyncio.Task[None] | None = None
+        self._unwatch: Callable[[], None] | None = None
         self.issues = RepairIssues(
             hass,
             entry.entry_id,
@@ -143,7 +161,6 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         self.full_polls = 0
         self.implausible = ImplausibleReadings()
         """Readings no UPS can have, counted per variable at every LIST VAR (diagnostics)."""
-        self._last_full = -float("inf")
         self._last_success = -float("inf")
         self._identity: dict[str, str | None] | None = None
         self.transitions: tuple[Transition, ...] = ()
@@ -172,15 +189,26 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         """Load the stored history before the first poll."""
         await self.history.async_load()
 
+    @callback
+    def async_start_status_checks(self) -> None:
+        """Start the status checks (after the first refresh); :meth:`async_shutdown` stops them."""
+        if self._unwatch is None:
+            self._unwatch = async_watch_status(
+                self.hass, self.client.settings, self.status_interval, self.ups, self._on_check
+            )
+
     @override
     async def async_shutdown(self) -> None:
-        """Stop polling (unload) and write the history at once."""
+        """Stop polling and status checks (unload) and write the history at once."""
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
         await super().async_shutdown()
         await self.history.async_save()
 
     @override
     async def _async_update_data(self) -> NutUpsState:
-        """Poll upsd once; see the module docstring for which command runs when.
+        """Read every variable once (``LIST VAR``), with the status a check saw before it.
 
         Raises:
             UpdateFailed: upsd refused the anonymous read (with a repair issue), has no UPS of
@@ -189,8 +217,9 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         """
         now = time.monotonic()
         where = f"{self.client.host}:{self.client.port}"
+        seen = self._status_seen
         try:
-            state, seen = await self._poll(now)
+            state, before = await self._poll(seen)
         except NUTAuthError as err:
             self.issues.update_problem(PollProblem.ACCESS_DENIED, err.code)
             raise _failed("access_denied", ups=self.ups, error=err.code) from err
@@ -202,47 +231,33 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         except NUTError as err:
             if self.data is None:
                 raise _poll_failure(err, where) from err
+            self._seen, self._answered = [], False
+            if seen is not None and seen != self.data.values.get(STATUS_VAR):
+                # The check answered and the list did not: the new status alone is news.
+                _LOGGER.debug(
+                    "%s: list failed, status %r kept from the check: %s", self.ups, seen, err
+                )
+                self._forget_seen(seen)
+                return self._schedule_for(
+                    NutUpsState.from_values({**self.data.values, STATUS_VAR: seen})
+                )
             if now - self._last_success < DEAD_TIME:
                 # One missed answer does not flap entities (upsmon's DEADTIME).
                 _LOGGER.debug("Poll of %s failed, keeping last data: %s", self.ups, err)
-                self._seen, self._answered = [], False  # a status seen: the next poll sees it
                 return self.data
             raise _failed(
                 "no_answer", where=where, seconds=f"{DEAD_TIME:.0f}", error=str(err)
             ) from err
         self._last_success = now
+        self._forget_seen(seen)
         # Set after the last await, so a concurrent refresh cannot mix up its snapshots with ours.
-        self._seen, self._answered = seen, True
+        self._seen, self._answered = before, True
         self.issues.update_state(state, testing=self.test_window_open)
-        return state
+        return self._schedule_for(state)
 
-    async def _poll(self, now: float) -> tuple[NutUpsState, list[NutUpsState]]:
-        """Poll once; return the snapshot, and the snapshots seen before it in this poll."""
-        previous = self.data
-        full_due = (
-            previous is None
-            or STATUS_VAR not in previous.values  # this UPS does not report ups.status
-            or now - self._last_full >= self.scan_interval
-            or previous.status.on_battery
-            or previous.status.waiting
-            or shutdown_timer(previous) is not None  # to tell a cancel from the output going off
-        )
-        seen: str | None = None
-        if not full_due:
-            try:
-                text = await self.client.get_var(self.ups, STATUS_VAR)
-            except NUTResponseError as err:
-                if err.code not in {"VAR-NOT-SUPPORTED", "VAR-UNKNOWN"}:
-                    raise
-                # ups.status went away: the full list below says what the UPS reports now.
-            else:
-                assert previous is not None
-                if text == previous.values.get(STATUS_VAR):
-                    return previous, []
-                _LOGGER.debug("%s: ups.status %r -> %r", self.ups, previous.status.raw, text)
-                seen = text
+    async def _poll(self, seen: str | None) -> tuple[NutUpsState, list[NutUpsState]]:
+        """List every variable; return the snapshot, and the snapshots seen before it."""
         values = await self.client.list_vars(self.ups)
-        self._last_full = now
         self.full_polls += 1
         for name, raw in self.implausible.observe(values):
             # INFO, once per variable: a driver quirk that persists, not something to act on.
@@ -258,6 +273,55 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
             # The status flapped back between the check and the list: both were seen, both count.
             before.append(NutUpsState.from_values({**values, STATUS_VAR: seen}))
         return NutUpsState.from_values(values), before
+
+    def _forget_seen(self, seen: str | None) -> None:
+        """Clear the check's status once a poll used it (unless a newer check replaced it)."""
+        if self._status_seen == seen:
+            self._status_seen = None
+
+    def _schedule_for(self, state: NutUpsState) -> NutUpsState:
+        """Set when the next full poll runs (read by DataUpdateCoordinator after this update)."""
+        active = (
+            STATUS_VAR not in state.values  # this UPS does not report ups.status
+            or state.status.on_battery
+            or state.status.waiting
+            or shutdown_timer(state) is not None  # to tell a cancel from the output going off
+        )
+        self.update_interval = (
+            self._active_interval if active else timedelta(seconds=self.scan_interval)
+        )
+        return state
+
+    @callback
+    def _on_check(self, result: CheckResult) -> None:
+        """Take one status check's result: refresh at once when it says something changed."""
+        data: NutUpsState | None = self.data  # None until the first refresh
+        if isinstance(result, str):
+            self._last_success = time.monotonic()  # upsd answered for this UPS
+            if data is None:
+                return
+            if result != data.values.get(STATUS_VAR):
+                self._status_seen = result
+                self._refresh_now()
+            elif not self.last_update_success:
+                self._refresh_now()  # answering again: recover now, not at the next full poll
+            return
+        if data is None or not self.last_update_success:
+            return
+        if isinstance(result, NUTResponseError):
+            if result.code not in _NO_STATUS:
+                self._refresh_now()  # stale data, unknown UPS…: the full poll says which
+        elif time.monotonic() - self._last_success >= DEAD_TIME:
+            self._refresh_now()  # no answer for the dead time: the full poll decides
+
+    @callback
+    def _refresh_now(self) -> None:
+        """Run a full poll now, unless one is already running."""
+        if self._refresh_task is not None and not self._refresh_task.done():
+            return
+        self._refresh_task = self.config_entry.async_create_background_task(
+            self.hass, self.async_refresh(), name=f"{self.name} status change", eager_start=True
+        )
 
     @callback
     @override
@@ -369,8 +433,7 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         return lambda: self._transition_listeners.remove(listener)
 
     async def async_full_refresh(self) -> None:
-        """Read every variable now (after a command or a write), not only ``ups.status``."""
-        self._last_full = -float("inf")
+        """Read every variable now (after a command or a write)."""
         await self.async_refresh()
 
     def _follow_device(self, values: dict[str, str]) -> None:

@@ -66,10 +66,11 @@ async def async_get_config_entry_diagnostics(
         "poll": {
             "last_update_success": coordinator.last_update_success,
             "full_polls": coordinator.full_polls,
-            "status_interval_s": coordinator.update_interval.total_seconds()
+            "status_interval_s": coordinator.status_interval,
+            "scan_interval_s": coordinator.scan_interval,
+            "next_full_poll_in_s": coordinator.update_interval.total_seconds()
             if coordinator.update_interval
             else None,
-            "scan_interval_s": coordinator.scan_interval,
             "issue_writes": coordinator.issues.writes,
         },
         "status": {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
@@ -10,6 +12,7 @@ from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.nut_ups.const import CONF_UPS, DOMAIN
+from custom_components.nut_ups.status_watch import WATCHES
 
 ENTRY_ID = "01JNUTUPS0SNAPSH0T0ENTRY00"
 """A fixed config entry ID for snapshot tests: unique IDs are made from it."""
@@ -29,7 +32,7 @@ class Endpoint(Protocol):
 
 
 SAVED_OPTIONS: dict[str, Any] = {
-    "status_interval": 2,
+    "status_interval": 0.4,
     "scan_interval": 30,
     "battery_age": 4,
     "peukert_exponent": 1.15,
@@ -105,3 +108,25 @@ async def refresh(hass: HomeAssistant, entry: MockConfigEntry, attempts: int = 3
         await hass.async_block_till_done()
         if entry.runtime_data.last_poll_answered:
             return
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Let the event loop run until ``condition()`` holds; AssertionError after ``timeout`` s.
+
+    For what happens unasked (a status check noticing a change), where no call can be awaited.
+    """
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.02)
+
+
+async def settle(hass: HomeAssistant) -> None:
+    """``async_block_till_done``, also waiting for background tasks, but not for the status
+    watches: they run until their entries unload (``wait_background_tasks=True`` would wait
+    for ever)."""
+    await hass.async_block_till_done()
+    watches = {running.task for running in hass.data.get(WATCHES, {}).values()}
+    tasks = [task for task in hass._background_tasks if task not in watches]
+    if tasks:
+        await asyncio.wait(tasks)
+    await hass.async_block_till_done()

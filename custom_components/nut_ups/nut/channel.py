@@ -58,6 +58,9 @@ class SocketChannel:
             sock = socket.socket(address_family, socket.SOCK_STREAM)
             try:
                 sock.setblocking(False)
+                # Requests are single small writes; without this, a request written while the
+                # previous reply's ACK is delayed waits for it (Nagle: about 40 ms on Linux).
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 await loop.sock_connect(sock, address)
             except OSError as err:
                 sock.close()

@@ -6,6 +6,7 @@ reply forms are those of NUT's docs/net-protocol.txt.
 """
 
 import asyncio
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 import logging
 import ssl
@@ -103,6 +104,10 @@ class NUTConnection:
         if not (self._broken or self._logout_sent):
             channel.send_nowait(b"LOGOUT\n")
         channel.close()
+
+    def abort(self) -> None:
+        """Close the socket at once, without LOGOUT; the connection cannot be used again."""
+        self._abort()
 
     def _abort(self) -> None:
         if self._channel is not None:
@@ -310,6 +315,43 @@ class NUTConnection:
 
         """
         return _single(await self._get("VAR", ups, var), "GET VAR")
+
+    async def get_vars(self, requests: Sequence[tuple[str, str]]) -> list[str | NUTResponseError]:
+        """Pipelined ``GET VAR``: every ``(ups, variable)`` in one write, replies read in order.
+
+        upsd answers each request line in turn (docs/net-protocol.txt), so N variables cost one
+        round trip instead of N.
+
+        Args:
+            requests: ``(ups, variable)`` pairs, e.g. ``[("rack1", "ups.status")]``.
+
+        Returns:
+            One item per request, in order: the value as text, or the ``NUTResponseError`` of
+            its ``ERR`` reply (``UNKNOWN-UPS``, ``DATA-STALE``…), returned rather than raised so
+            that one UPS's error does not hide the others' values.
+
+        Raises:
+            NUTConnectionError, NUTTimeoutError, NUTProtocolError: the exchange broke; the
+                connection is aborted.
+        """
+        if not requests:
+            return []
+        results: list[str | NUTResponseError] = []
+        with self._guard:
+            request = b"".join(encode_request("GET VAR", pair) for pair in requests)
+            async with self._timeout():
+                await self._send(request, command=True)
+                for ups, var in requests:
+                    try:
+                        reply = await self._read_reply()
+                    except NUTResponseError as err:
+                        results.append(err)
+                        continue
+                    words = split_words(reply)
+                    if words[:3] != ["VAR", ups, var] or len(words) != 4:
+                        raise _protocol_error("GET VAR", reply)
+                    results.append(words[3])
+        return results
 
     async def get_ups_description(self, ups: str) -> str:
         """``GET UPSDESC <ups>`` → the ``desc`` set in ups.conf (``Unavailable`` if none)."""

@@ -1,0 +1,76 @@
+"""One StatusWatch per upsd and check interval, shared by every config entry that polls it.
+
+A rack of UPSes behind one upsd thus costs one persistent connection and one pipelined round
+trip per interval (:mod:`.nut.watch`), whatever the number of entries. The watch starts with
+its first subscriber and stops, closing its connection, when the last one leaves.
+"""
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.util.hass_dict import HassKey
+
+from .const import DOMAIN
+from .nut import ServerSettings, TLSMode
+from .nut.session import NUTSession
+from .nut.watch import CheckCallback, StatusWatch
+
+type WatchKey = tuple[ServerSettings, int | None, float]
+"""Server settings (credentials, timeout and TLS mode included), the SSL context's identity
+when TLS is on, and the check interval in seconds."""
+
+
+@dataclass(slots=True)
+class _Running:
+    watch: StatusWatch
+    task: asyncio.Task[None]
+
+
+WATCHES: HassKey[dict[WatchKey, _Running]] = HassKey(f"{DOMAIN}_status_watches")
+
+
+@callback
+def async_watch_status(
+    hass: HomeAssistant,
+    settings: ServerSettings,
+    interval: float,
+    ups: str,
+    on_result: CheckCallback,
+) -> Callable[[], None]:
+    """Have ``on_result`` called with ``ups``'s ``ups.status`` every ``interval`` seconds.
+
+    Args:
+        hass: Home Assistant, which holds the running watches and their tasks.
+        settings: the server to check, as the entry's (anonymous) client has it.
+        interval: seconds between checks.
+        ups: the UPS name on upsd.
+        on_result: called in the event loop with the status text or the NUTError of the check.
+
+    Returns:
+        A function that ends the subscription (and the watch, when it was the last).
+    """
+    running = hass.data.setdefault(WATCHES, {})
+    key: WatchKey = (
+        settings,
+        id(settings.ssl_context) if settings.tls is not TLSMode.OFF else None,
+        interval,
+    )
+    current = running.get(key)
+    if current is None:
+        watch = StatusWatch(NUTSession(settings), interval)
+        task = hass.async_create_background_task(
+            watch.run(), name=f"{DOMAIN} status watch {settings.where} every {interval} s"
+        )
+        current = running[key] = _Running(watch, task)
+    remove = current.watch.subscribe(ups, on_result)
+
+    @callback
+    def unsubscribe() -> None:
+        remove()
+        if not current.watch.ups_names and running.get(key) is current:
+            del running[key]
+            current.task.cancel()
+
+    return unsubscribe

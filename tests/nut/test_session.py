@@ -1,0 +1,227 @@
+"""NUTSession and StatusWatch: one persistent connection per upsd, checks pipelined on it.
+
+Against a real upsd with several dummy-ups drivers, and against servers that misbehave in ways
+upsd cannot (tests/support/fake_nut.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+import socket
+
+import pytest
+
+from custom_components.nut_ups.nut import (
+    NUTConnectionError,
+    NUTError,
+    NUTProtocolError,
+    NUTResponseError,
+    NUTTimeoutError,
+    NUTUnknownUPSError,
+    ServerSettings,
+)
+from custom_components.nut_ups.nut.session import NUTSession
+from custom_components.nut_ups.nut.watch import CheckResult, StatusWatch
+from tests.conftest import UpsdFactory
+from tests.support.fake_nut import fake_server, replies, silent
+from tests.support.upsd import Upsd, fixture_path, free_port
+
+
+def session_for(port: int, timeout: float = 5.0) -> NUTSession:
+    return NUTSession(ServerSettings("127.0.0.1", port, timeout=timeout))
+
+
+@pytest.fixture
+def rack(upsd_factory: UpsdFactory) -> Upsd:
+    """One upsd serving three UPSes."""
+    dev = fixture_path("smart-ups.dev")
+    return upsd_factory({"a": dev, "b": dev, "c": dev})
+
+
+async def test_pipelined_checks_share_one_connection(rack: Upsd) -> None:
+    """Many UPSes, many rounds: one connection, every answer in request order."""
+    await rack.set_var("ups.status", "OB DISCHRG", ups="b")
+    session = session_for(rack.port)
+    try:
+        for _ in range(5):
+            results = await session.get_vars(
+                [("a", "ups.status"), ("b", "ups.status"), ("c", "battery.charge")]
+            )
+            assert results == ["OL", "OB DISCHRG", "100"]
+        assert (await session.list_vars("c"))["ups.status"] == "OL"
+        assert session.connects == 1
+        assert session.connected
+        sock = session._conn._channel._sock  # type: ignore[union-attr]
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    finally:
+        session.close()
+    assert not session.connected
+
+
+async def test_an_error_answers_its_own_request_only(rack: Upsd) -> None:
+    """An ERR reply is returned for its request; the others still get their values."""
+    session = session_for(rack.port)
+    try:
+        results = await session.get_vars(
+            [("a", "ups.status"), ("nosuch", "ups.status"), ("c", "no.such.var")]
+        )
+        assert results[0] == "OL"
+        assert isinstance(results[1], NUTUnknownUPSError)
+        assert isinstance(results[2], NUTResponseError)
+        assert results[2].code == "VAR-NOT-SUPPORTED"
+        assert await session.get_vars([("a", "ups.status")]) == ["OL"]
+        assert session.connects == 1  # an ERR reply keeps the connection in step
+    finally:
+        session.close()
+
+
+async def test_reconnects_after_upsd_restarts(rack: Upsd) -> None:
+    """upsd restarted under an open connection: the next call retries once on a new one."""
+    session = session_for(rack.port)
+    try:
+        assert await session.get_vars([("a", "ups.status")]) == ["OL"]
+        await asyncio.to_thread(rack.stop_server)
+        with pytest.raises(NUTConnectionError):
+            await session.get_vars([("a", "ups.status")])
+        assert not session.connected
+        await asyncio.to_thread(rack.start_server)
+        for _ in range(50):  # upsd reconnects to its drivers: DATA-STALE for a moment
+            results = await session.get_vars([("a", "ups.status")])
+            if results == ["OL"]:
+                break
+            await asyncio.sleep(0.1)
+        assert results == ["OL"]
+        assert session.connects == 2
+    finally:
+        session.close()
+
+
+async def test_a_closed_idle_connection_is_retried_once() -> None:
+    """A server that closes after each answer: every call succeeds on a fresh connection."""
+    answer = b'VAR ups ups.status "OL"\n'
+
+    async def one_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readline()
+        writer.write(answer)
+        await writer.drain()
+
+    async with fake_server(one_answer) as port:
+        session = session_for(port)
+        try:
+            assert await session.get_vars([("ups", "ups.status")]) == ["OL"]
+            await asyncio.sleep(0.05)  # the server has closed its end by now
+            assert await session.get_vars([("ups", "ups.status")]) == ["OL"]
+            assert session.connects == 2
+        finally:
+            session.close()
+
+
+async def test_a_stalled_server_times_out_and_is_dropped() -> None:
+    async with fake_server(silent) as port:
+        session = session_for(port, timeout=0.3)
+        with pytest.raises(NUTTimeoutError):
+            await session.get_vars([("ups", "ups.status")])
+        assert not session.connected
+
+
+async def test_a_reply_for_another_variable_is_a_protocol_error() -> None:
+    """Replies out of step with the requests break the connection, never mislabel a value."""
+    async with fake_server(replies({b"GET VAR": b'VAR ups battery.charge "90"\n'})) as port:
+        session = session_for(port)
+        with pytest.raises(NUTProtocolError):
+            await session.get_vars([("ups", "ups.status")])
+        assert not session.connected
+
+
+async def test_refused_is_a_connection_error() -> None:
+    session = session_for(free_port())
+    with pytest.raises(NUTConnectionError):
+        await session.get_vars([("ups", "ups.status")])
+    assert await session.get_vars([]) == []  # nothing asked: nothing sent
+
+
+async def test_cancelled_mid_exchange_drops_the_connection(rack: Upsd) -> None:
+    async with fake_server(silent) as port:
+        session = session_for(port)
+        task = asyncio.create_task(session.get_vars([("ups", "ups.status")]))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert not session.connected
+
+
+# -- StatusWatch ---------------------------------------------------------------------------------
+
+
+async def test_watch_hands_each_subscriber_its_ups_status(rack: Upsd) -> None:
+    watch = StatusWatch(session_for(rack.port), interval=0.05)
+    seen: dict[str, list[CheckResult]] = {"a": [], "b": [], "b2": []}
+    watch.subscribe("a", seen["a"].append)
+    remove_b = watch.subscribe("b", seen["b"].append)
+    watch.subscribe("b", seen["b2"].append)
+    await rack.set_var("ups.status", "OB LB", ups="b")
+    await watch.check()
+    assert seen == {"a": ["OL"], "b": ["OB LB"], "b2": ["OB LB"]}
+    remove_b()
+    assert watch.ups_names == ["a", "b"]  # another subscriber still checks b
+    await watch.check()
+    assert seen["b"] == ["OB LB"] and seen["b2"] == ["OB LB", "OB LB"]
+    assert watch.session.connects == 1
+    watch.session.close()
+
+
+async def test_watch_survives_a_failing_callback_and_a_dead_server(rack: Upsd) -> None:
+    """A callback that raises does not stop the others; a dead upsd reaches everyone as a
+    NUTError; the loop runs on and closes its connection when cancelled."""
+    watch = StatusWatch(session_for(rack.port, timeout=0.5), interval=0.05)
+    results: list[CheckResult] = []
+
+    def broken(_: CheckResult) -> None:
+        raise RuntimeError("a subscriber's bug")
+
+    watch.subscribe("a", broken)
+    watch.subscribe("a", results.append)
+    task = asyncio.create_task(watch.run())
+    try:
+        while len(results) < 3:
+            await asyncio.sleep(0.02)
+        await asyncio.to_thread(rack.stop_server)
+        while not isinstance(results[-1], NUTError):
+            await asyncio.sleep(0.02)
+        assert all(result == "OL" or isinstance(result, NUTError) for result in results)
+        assert not task.done()
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert not watch.session.connected
+    assert watch.checks >= 4
+
+
+async def test_watch_without_subscribers_sends_nothing(rack: Upsd) -> None:
+    watch = StatusWatch(session_for(rack.port), interval=0.05)
+    await watch.check()
+    assert watch.checks == 0 and watch.session.connects == 0
+
+
+async def test_watch_leaks_no_descriptor(rack: Upsd) -> None:
+    """Hundreds of rounds with upsd restarts in between: descriptors back to where they were."""
+
+    def open_fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    baseline = open_fds()
+    watch = StatusWatch(session_for(rack.port, timeout=0.5), interval=0)
+    watch.subscribe("a", lambda _: None)
+    for round_ in range(300):
+        if round_ in {100, 200}:
+            await asyncio.to_thread(rack.stop_server)
+            await watch.check()
+            await asyncio.to_thread(rack.start_server)
+        await watch.check()
+    watch.session.close()
+    assert open_fds() <= baseline
+    assert Path("/proc/self/fd").exists()
