@@ -195,9 +195,12 @@ async def test_communication_lost_and_restored_follow_availability(
     assert events.types == ["communication_lost", "communication_restored", "on_battery"]
 
 
-async def test_stale_data_is_communication_lost_at_once(hass: HomeAssistant, upsd: Upsd) -> None:
-    """upsd saying its data is stale makes entities unavailable at once, and so the event."""
-    entry = await setup_entry(hass, upsd)
+async def test_stale_data_is_communication_lost_after_the_dead_time(
+    hass: HomeAssistant, upsd: Upsd, freezer: FrozenDateTimeFactory
+) -> None:
+    """upsd saying its data is stale (a driver it is reconnecting to) is a missed answer:
+    entities stay for the dead time, then go unavailable, and the event says so once."""
+    entry = await setup_entry(hass, upsd, status_interval=60)  # checks would answer "OL"
     events = Recorder(hass, entry)
     coordinator = entry.runtime_data
 
@@ -205,7 +208,13 @@ async def test_stale_data_is_communication_lost_at_once(hass: HomeAssistant, ups
         raise NUTDataUnavailableError("DATA-STALE")
 
     with patch.object(coordinator.client, "list_vars", stale):
-        await refresh(hass, entry)
+        await entry.runtime_data.async_refresh()
+        await hass.async_block_till_done()
+        assert state(hass, entry, "sensor", "battery_charge").state == "100"
+        assert events.types == []
+        freezer.tick(timedelta(seconds=16))
+        await entry.runtime_data.async_refresh()
+        await hass.async_block_till_done()
     assert state(hass, entry, "sensor", "battery_charge").state == STATE_UNAVAILABLE
     assert events.types == ["communication_lost"]
     await refresh(hass, entry)

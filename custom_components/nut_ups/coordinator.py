@@ -212,8 +212,8 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
 
         Raises:
             UpdateFailed: upsd refused the anonymous read (with a repair issue), has no UPS of
-                that name (with a repair issue), has stale data, or did not answer for
-                DEAD_TIME seconds; the message says which.
+                that name (with a repair issue), or had no answer or no fresh data (DATA-STALE,
+                DRIVER-NOT-CONNECTED) for DEAD_TIME seconds; the message says which.
         """
         now = time.monotonic()
         where = f"{self.client.host}:{self.client.port}"
@@ -226,8 +226,6 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         except NUTUnknownUPSError as err:
             self.issues.update_problem(PollProblem.UNKNOWN_UPS, err.code)
             raise _failed("unknown_ups", ups=self.ups) from err
-        except NUTDataUnavailableError as err:
-            raise _failed("data_unavailable", error=err.code) from err
         except NUTError as err:
             if self.data is None:
                 raise _poll_failure(err, where) from err
@@ -242,9 +240,12 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
                     NutUpsState.from_values({**self.data.values, STATUS_VAR: seen})
                 )
             if now - self._last_success < DEAD_TIME:
-                # One missed answer does not flap entities (upsmon's DEADTIME).
+                # One missed answer does not flap entities (upsmon's DEADTIME); nor does a
+                # driver that upsd is reconnecting to (DATA-STALE, DRIVER-NOT-CONNECTED).
                 _LOGGER.debug("Poll of %s failed, keeping last data: %s", self.ups, err)
                 return self.data
+            if isinstance(err, NUTDataUnavailableError):
+                raise _failed("data_unavailable", error=err.code) from err
             raise _failed(
                 "no_answer", where=where, seconds=f"{DEAD_TIME:.0f}", error=str(err)
             ) from err
@@ -308,11 +309,13 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
             return
         if data is None or not self.last_update_success:
             return
-        if isinstance(result, NUTResponseError):
+        if isinstance(result, NUTResponseError) and not isinstance(
+            result, NUTDataUnavailableError
+        ):
             if result.code not in _NO_STATUS:
-                self._refresh_now()  # stale data, unknown UPS…: the full poll says which
+                self._refresh_now()  # unknown UPS, access denied…: the full poll says which
         elif time.monotonic() - self._last_success >= DEAD_TIME:
-            self._refresh_now()  # no answer for the dead time: the full poll decides
+            self._refresh_now()  # no answer, or no fresh data, for the dead time
 
     @callback
     def _refresh_now(self) -> None:
