@@ -9,6 +9,8 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.nut_ups.const import (
     CONF_SCAN_INTERVAL,
@@ -253,3 +255,38 @@ async def test_sentinel_readings_are_unknown(hass: HomeAssistant, upsd: Upsd) ->
         "charge": "—",
         "runtime": "—",
     }
+
+
+@pytest.mark.parametrize(
+    ("saved", "migrated"), [(2, 0.4), (2.0, 0.4), (5, 5), (0.4, 0.4), (None, None)]
+)
+async def test_migration_to_1_2_brings_the_old_default_interval_to_the_new_one(
+    hass: HomeAssistant, upsd: Upsd, saved: float | None, migrated: float | None
+) -> None:
+    """A 2 s status interval saved by a 1.1 entry was the default: it becomes 0.4 s."""
+    options = {} if saved is None else {CONF_STATUS_INTERVAL: saved, CONF_SCAN_INTERVAL: 30}
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="test@127.0.0.1",
+        data={"host": upsd.host, "port": upsd.port, "ups": upsd.ups},
+        options=options,
+        version=1,
+        minor_version=1,
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.minor_version == 2
+    assert entry.options.get(CONF_STATUS_INTERVAL) == migrated
+    assert entry.runtime_data.status_interval == (migrated or 0.4)
+
+
+async def test_an_entry_from_a_newer_version_is_not_set_up(hass: HomeAssistant, upsd: Upsd) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data={"host": upsd.host, "port": upsd.port, "ups": upsd.ups},
+        version=2,
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR

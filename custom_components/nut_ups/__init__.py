@@ -11,7 +11,14 @@ from homeassistant.util import dt as dt_util
 
 from .capabilities import read_capabilities
 from .connect import async_ssl_context, client_for
-from .const import CONF_SELF_TEST_DAYS, CONF_SELF_TEST_TIME, DEFAULT_SELF_TEST_TIME, DOMAIN
+from .const import (
+    CONF_SELF_TEST_DAYS,
+    CONF_SELF_TEST_TIME,
+    CONF_STATUS_INTERVAL,
+    DEFAULT_SELF_TEST_TIME,
+    DEFAULT_STATUS_INTERVAL,
+    DOMAIN,
+)
 from .control import UpsControl
 from .coordinator import NutUpsConfigEntry, NutUpsCoordinator
 from .history import async_remove_history
@@ -39,6 +46,31 @@ PLATFORMS: list[Platform] = [
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions (run_command, set_variable, shutdown, cancel_shutdown) once."""
     async_setup_services(hass)
+    return True
+
+
+OLD_DEFAULT_STATUS_INTERVAL = 2
+"""The status check interval's default up to config entry version 1.1, in seconds."""
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: NutUpsConfigEntry) -> bool:
+    """Bring an entry of an older version to 1.2.
+
+    1.1 → 1.2: the options form saved every field, so an entry whose options were ever saved
+    holds the old 2 s default for ``status_interval`` whether or not its user chose it; it
+    becomes the new default (0.4 s, which costs less than 2 s did, on a shared connection).
+    Another value, chosen on purpose, stays.
+
+    Returns:
+        False for a version this code does not know (a downgrade), True otherwise.
+    """
+    if entry.version > 1:
+        return False
+    if entry.minor_version < 2:
+        options = dict(entry.options)
+        if options.get(CONF_STATUS_INTERVAL) == OLD_DEFAULT_STATUS_INTERVAL:
+            options[CONF_STATUS_INTERVAL] = DEFAULT_STATUS_INTERVAL
+        hass.config_entries.async_update_entry(entry, options=options, minor_version=2)
     return True
 
 

@@ -309,9 +309,7 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
             return
         if data is None or not self.last_update_success:
             return
-        if isinstance(result, NUTResponseError) and not isinstance(
-            result, NUTDataUnavailableError
-        ):
+        if isinstance(result, NUTResponseError) and not isinstance(result, NUTDataUnavailableError):
             if result.code not in _NO_STATUS:
                 self._refresh_now()  # unknown UPS, access denied…: the full poll says which
         elif time.monotonic() - self._last_success >= DEAD_TIME:
