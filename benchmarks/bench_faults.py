@@ -39,7 +39,8 @@ import time
 import traceback
 import warnings
 
-from custom_components.nut_ups.nut import NUTClient, NUTError
+from custom_components.nut_ups.nut import NUTClient, NUTError, ServerSettings
+from custom_components.nut_ups.nut.session import NUTSession
 from tests.support.fake_nut import (
     Handler,
     banner,
@@ -99,7 +100,36 @@ def one_shot_list_vars(timeout: float = DEFAULT_TIMEOUT) -> ClientUnderTest:
     return ClientUnderTest("NUTClient.list_vars (one-shot)", operation, timeout)
 
 
-CLIENTS: dict[str, Callable[[float], ClientUnderTest]] = {"one-shot": one_shot_list_vars}
+def session_list_vars(timeout: float = DEFAULT_TIMEOUT) -> ClientUnderTest:
+    """``NUTSession.list_vars("ups")``: one persistent session per server, as status checks use.
+
+    Operations run at once share the session and wait for each other, inside their deadline.
+
+    Args:
+        timeout: the session's deadline in seconds.
+    """
+    sessions: dict[int, NUTSession] = {}
+
+    def operation(port: int) -> Awaitable[dict[str, str]]:
+        session = sessions.get(port)
+        if session is None:
+            session = sessions[port] = NUTSession(
+                ServerSettings("127.0.0.1", port, timeout=timeout)
+            )
+        return session.list_vars(UPS)
+
+    async def close() -> None:
+        for session in sessions.values():
+            session.close()
+        sessions.clear()
+
+    return ClientUnderTest("NUTSession.list_vars (persistent)", operation, timeout, close)
+
+
+CLIENTS: dict[str, Callable[[float], ClientUnderTest]] = {
+    "one-shot": one_shot_list_vars,
+    "session": session_list_vars,
+}
 """The client APIs the command line can pick (``--client``), by name."""
 
 # -- the faults ----------------------------------------------------------------------------------

@@ -73,8 +73,17 @@ class SocketChannel:
         raise error
 
     async def recv(self) -> bytes:
-        """Return the next received bytes; ``b""`` when the server closed the connection."""
-        return await self._loop.sock_recv(self._sock, _RECV_SIZE)
+        """Return the next received bytes; ``b""`` when the server closed the connection.
+
+        A full buffer means more is probably waiting: ``sock_recv`` would then return at once
+        every time without giving the event loop a turn, and a server flooding a long ``LIST``
+        could hold the loop, and outrun the caller's deadline, for as long as it keeps
+        sending. So the loop gets a turn after each full read (benchmarks/bench_faults.py).
+        """
+        data = await self._loop.sock_recv(self._sock, _RECV_SIZE)
+        if len(data) == _RECV_SIZE:
+            await asyncio.sleep(0)
+        return data
 
     async def send(self, data: bytes) -> None:
         """Send all of ``data``."""

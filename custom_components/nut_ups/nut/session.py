@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 
 from .connection import NUTConnection
-from .exceptions import NUTConnectionError, NUTError, NUTResponseError, timeout_error
+from .exceptions import NUTConnectionError, NUTResponseError, timeout_error
 from .settings import ServerSettings
 
 
@@ -21,7 +21,8 @@ class NUTSession:
     """A persistent, anonymous-or-authenticated connection to one upsd, opened on demand.
 
     Calls are serialised (one exchange in flight at a time) and each is bounded by the settings'
-    ``timeout`` in seconds, connecting included. Use from one event loop.
+    ``timeout`` in seconds, connecting and waiting for the calls before it included. Use from
+    one event loop.
 
     Args:
         settings: where upsd is, credentials, timeout and TLS (:class:`ServerSettings`).
@@ -59,31 +60,32 @@ class NUTSession:
         return await self._call(lambda conn: conn.list_vars(ups))
 
     async def _call[T](self, call: Callable[[NUTConnection], Awaitable[T]]) -> T:
+        """Run ``call`` after the calls before it, all within one ``timeout`` (the wait too)."""
         settings = self.settings
-        async with self._lock:
+        try:
+            async with asyncio.timeout(settings.timeout), self._lock:
+                return await self._exchange(call)
+        except TimeoutError as err:
+            raise timeout_error(settings.where, settings.timeout) from err
+
+    async def _exchange[T](self, call: Callable[[NUTConnection], Awaitable[T]]) -> T:
+        """Run ``call`` (the lock held); drop the connection unless it is still in step."""
+        try:
+            conn, reused = await self._connection()
             try:
-                async with asyncio.timeout(settings.timeout):
-                    conn, reused = await self._connection()
-                    try:
-                        return await call(conn)
-                    except NUTConnectionError:
-                        if not reused:
-                            raise
-                    # The server closed an idle or old connection: once more, on a new one.
-                    self._drop()
-                    conn, _ = await self._connection()
-                    return await call(conn)
-            except TimeoutError as err:
-                self._drop()
-                raise timeout_error(settings.where, settings.timeout) from err
-            except NUTResponseError:
-                raise  # an ERR reply: the connection is still in step
-            except NUTError:
-                self._drop()
-                raise
-            except BaseException:
-                self._drop()  # cancelled mid-exchange: the stream's state is unknown
-                raise
+                return await call(conn)
+            except NUTConnectionError:
+                if not reused:
+                    raise
+            # The server closed an idle or old connection: once more, on a new one.
+            self._drop()
+            conn, _ = await self._connection()
+            return await call(conn)
+        except NUTResponseError:
+            raise  # an ERR reply: the connection is still in step
+        except BaseException:
+            self._drop()  # broken, timed out or cancelled mid-exchange: state unknown
+            raise
 
     async def _connection(self) -> tuple[NUTConnection, bool]:
         """Return the open connection and True, or a new one and False."""
