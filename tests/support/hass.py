@@ -10,7 +10,7 @@ by PID. Automations live in automations.yaml, as the automation editor (and its 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 import contextlib
 from dataclasses import dataclass, field
 import json
@@ -74,6 +74,10 @@ class Hass:
 
     config_dir: Path
     port: int = 0
+    extra_config: str = ""
+    """Lines appended to configuration.yaml (e.g. ``nut_ups_probe:`` for a benchmark probe)."""
+    extra_components: Mapping[str, Path] = field(default_factory=dict)
+    """Further custom integrations to link into custom_components: domain → its folder."""
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
     token: str = field(default="", init=False)
 
@@ -88,10 +92,11 @@ class Hass:
         return self.config_dir / "home-assistant.log"
 
     def write_config(self) -> None:
-        """Write configuration.yaml and the demo dashboard, link custom_components/nut_ups, and
-        install the shipped blueprints (blueprints/automation/nut_ups) as a user would."""
+        """Write configuration.yaml and the demo dashboard, link custom_components/nut_ups (and
+        :attr:`extra_components`), and install the shipped blueprints
+        (blueprints/automation/nut_ups) as a user would."""
         self.config_dir.mkdir(parents=True, exist_ok=True)
-        (self.config_dir / "configuration.yaml").write_text(CONFIGURATION)
+        (self.config_dir / "configuration.yaml").write_text(CONFIGURATION + self.extra_config)
         automations = self.config_dir / "automations.yaml"
         if not automations.exists():
             automations.write_text("[]\n")
@@ -121,9 +126,19 @@ class Hass:
             )
         custom = self.config_dir / "custom_components"
         custom.mkdir(exist_ok=True)
-        link = custom / "nut_ups"
-        if not link.exists():
-            link.symlink_to(REPO_ROOT / "custom_components" / "nut_ups", target_is_directory=True)
+        components = {
+            "nut_ups": REPO_ROOT / "custom_components" / "nut_ups",
+            **self.extra_components,
+        }
+        for domain, folder in components.items():
+            link = custom / domain
+            if not link.exists():
+                link.symlink_to(folder, target_is_directory=True)
+        if self.extra_components:
+            # hass runs from the repository, whose custom_components/ (a namespace portion,
+            # first on sys.path) would hide this folder's other integrations: a regular package
+            # here wins, as Home Assistant mounts the config folder first.
+            (custom / "__init__.py").touch()
 
     def start(self, timeout: float = 240.0) -> None:
         """Start ``hass`` and wait until its HTTP API answers."""

@@ -1,0 +1,173 @@
+"""nut_ups_probe: measures Home Assistant from inside, for benchmarks/bench_scale.py.
+
+Enabled by a ``nut_ups_probe:`` line in configuration.yaml (the folder is linked into the config
+folder's custom_components). From its setup on it:
+
+- times the event loop: a ``loop.call_at`` timer due every 50 ms records how late it ran
+  (lateness in seconds, 0 when on time), which is how long something else held the loop;
+- notes when config entries change state (wall-clock time of each entry's first
+  ``setup_in_progress`` and of its latest ``loaded``), per integration domain.
+
+The action ``nut_ups_probe.sample`` (response only) returns, and starts a new lag window::
+
+    {
+      "cpu_s": CPU seconds of the hass process so far (time.process_time: all threads, user +
+               system, ns resolution),
+      "monotonic_s": time.monotonic() in hass when sampled (for the window's length),
+      "wall_s": time.time() in hass when sampled,
+      "lag_p50_ms", "lag_p99_ms", "lag_max_ms": the timer's lateness since the last sample (ms),
+      "samples": number of timer runs since the last sample,
+      "setup_wall_s": time.time() when the probe was set up,
+      "started_wall_s": time.time() of homeassistant_started, or null,
+      "entries": {domain: {"count": entries, "loaded": entries loaded now,
+                           "first_setup_wall_s": earliest setup_in_progress seen or null,
+                           "last_loaded_wall_s": latest change to loaded seen or null}},
+    }
+"""
+
+import asyncio
+import time
+
+from homeassistant.config_entries import (
+    SIGNAL_CONFIG_ENTRY_CHANGED,
+    ConfigEntry,
+    ConfigEntryChange,
+    ConfigEntryState,
+)
+from homeassistant.const import EVENT_HOMEASSISTANT_STARTED, EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import (
+    Event,
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.typing import ConfigType
+
+DOMAIN = "nut_ups_probe"
+PERIOD = 0.05
+"""Seconds between the lag timer's due times."""
+
+CONFIG_SCHEMA = cv.empty_config_schema(DOMAIN)
+
+
+def nearest_rank(ranked: list[float], share: float) -> float:
+    """The ``share`` (0..1) percentile of the sorted list ``ranked`` (nearest rank; 0 if empty)."""
+    if not ranked:
+        return 0.0
+    return ranked[min(len(ranked) - 1, max(0, round(share * len(ranked) + 0.5) - 1))]
+
+
+class LagTimer:
+    """A timer due every PERIOD seconds that records how late the event loop ran it (s)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Start ticking on ``loop`` (the event loop of Home Assistant)."""
+        self._loop = loop
+        self.samples: list[float] = []
+        self._due = loop.time() + PERIOD
+        self._handle = loop.call_at(self._due, self._tick)
+
+    def _tick(self) -> None:
+        now = self._loop.time()
+        # asyncio runs handles due within its clock resolution, so "early" is on time.
+        self.samples.append(max(0.0, now - self._due))
+        self._due += PERIOD
+        if self._due <= now:  # overran whole periods: count the lateness once, then go on
+            self._due = now + PERIOD
+        self._handle = self._loop.call_at(self._due, self._tick)
+
+    def take(self) -> dict[str, float | int]:
+        """Return p50/p99/max lateness (ms) and the count since the last take; start anew."""
+        ranked = sorted(self.samples)
+        self.samples = []
+        return {
+            "lag_p50_ms": nearest_rank(ranked, 0.50) * 1000,
+            "lag_p99_ms": nearest_rank(ranked, 0.99) * 1000,
+            "lag_max_ms": (ranked[-1] if ranked else 0.0) * 1000,
+            "samples": len(ranked),
+        }
+
+    def cancel(self) -> None:
+        """Stop the timer."""
+        self._handle.cancel()
+
+
+class EntryTimes:
+    """Wall-clock times of config entries' state changes, per domain."""
+
+    def __init__(self) -> None:
+        """Start with nothing seen."""
+        self._states: dict[str, ConfigEntryState] = {}
+        self.first_setup: dict[str, float] = {}
+        self.last_loaded: dict[str, float] = {}
+
+    @callback
+    def changed(self, change: ConfigEntryChange, entry: ConfigEntry) -> None:
+        """Note ``entry``'s state when it moved (SIGNAL_CONFIG_ENTRY_CHANGED)."""
+        state = entry.state
+        if self._states.get(entry.entry_id) is state:
+            return
+        self._states[entry.entry_id] = state
+        now = time.time()
+        if state is ConfigEntryState.SETUP_IN_PROGRESS:
+            self.first_setup.setdefault(entry.domain, now)
+        elif state is ConfigEntryState.LOADED:
+            self.last_loaded[entry.domain] = now
+
+    def report(self, hass: HomeAssistant) -> dict[str, dict[str, float | int | None]]:
+        """Per domain with entries: counts now, and the times seen."""
+        report: dict[str, dict[str, float | int | None]] = {}
+        for entry in hass.config_entries.async_entries():
+            figures = report.setdefault(
+                entry.domain,
+                {
+                    "count": 0,
+                    "loaded": 0,
+                    "first_setup_wall_s": self.first_setup.get(entry.domain),
+                    "last_loaded_wall_s": self.last_loaded.get(entry.domain),
+                },
+            )
+            figures["count"] = int(figures["count"] or 0) + 1
+            if entry.state is ConfigEntryState.LOADED:
+                figures["loaded"] = int(figures["loaded"] or 0) + 1
+        return report
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Start the lag timer and the entry watch; register ``nut_ups_probe.sample``."""
+    setup_wall = time.time()
+    timer = LagTimer(asyncio.get_running_loop())
+    times = EntryTimes()
+    started: list[float] = []
+    async_dispatcher_connect(hass, SIGNAL_CONFIG_ENTRY_CHANGED, times.changed)
+
+    @callback
+    def on_started(_: Event) -> None:
+        started.append(time.time())
+
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STARTED, on_started)
+
+    @callback
+    def on_stop(_: Event) -> None:
+        timer.cancel()
+
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, on_stop)
+
+    @callback
+    def sample(call: ServiceCall) -> ServiceResponse:
+        return {
+            "cpu_s": time.process_time_ns() / 1e9,
+            "monotonic_s": time.monotonic(),
+            "wall_s": time.time(),
+            **timer.take(),
+            "setup_wall_s": setup_wall,
+            "started_wall_s": started[0] if started else None,
+            "entries": times.report(hass),  # type: ignore[dict-item]
+        }
+
+    hass.services.async_register(DOMAIN, "sample", sample, supports_response=SupportsResponse.ONLY)
+    return True
