@@ -51,6 +51,7 @@ from collections.abc import Callable, Iterator, Mapping
 import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
+import os
 from pathlib import Path
 import random
 import re
@@ -62,7 +63,6 @@ import time
 import traceback
 from typing import Any
 
-from benchmarks.bench_latency import cpu_seconds, percentile
 from custom_components.nut_ups.nut import NUTClient
 from tests.support.hass import Hass, WebSocket
 from tests.support.upsd import ADMIN_PASSWORD, ADMIN_USER, REPO_ROOT, Upsd, fixture_path
@@ -94,6 +94,18 @@ LOG_LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+\S* (WARNING|ERROR|CRITICAL) \(([^)]*)\) \[([^\]]+)\] (.*)"
 )
 _START = time.monotonic()
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The ``share`` (0..1) percentile of ``values``, nearest rank."""
+    ranked = sorted(values)
+    return ranked[min(len(ranked) - 1, max(0, round(share * len(ranked) + 0.5) - 1))]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (/proc/<pid>/stat, in clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def say(text: str) -> None:
