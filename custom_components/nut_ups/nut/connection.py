@@ -8,6 +8,7 @@ reply forms are those of NUT's docs/net-protocol.txt.
 import asyncio
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
+import functools
 import logging
 import ssl
 from types import TracebackType
@@ -338,7 +339,7 @@ class NUTConnection:
             return []
         results: list[str | NUTResponseError] = []
         with self._guard:
-            request = b"".join(encode_request("GET VAR", pair) for pair in requests)
+            request = _get_var_lines(tuple(requests))
             async with self._timeout():
                 await self._send(request, command=True)
                 for ups, var in requests:
@@ -508,6 +509,12 @@ def redact_request(request: bytes) -> str:
         keyword = line.partition(" ")[0].upper()
         shown.append(f"{keyword} ***" if keyword in {"USERNAME", "PASSWORD"} else line)
     return " | ".join(shown)
+
+
+@functools.lru_cache(maxsize=64)
+def _get_var_lines(requests: tuple[tuple[str, str], ...]) -> bytes:
+    """Encode the lines of a pipelined GET VAR; cached, as status checks repeat them."""
+    return b"".join(encode_request("GET VAR", pair) for pair in requests)
 
 
 def _tracking_id(reply: str) -> str | None:
