@@ -4,8 +4,8 @@ One Home Assistant (the newest release) runs both integrations, at their default
 same real upsd serving ``--ups`` UPSes (10 by default; each gets one entry of each integration).
 Each UPS's ``ups.status`` flips OL <-> OB at moments uniform over core nut's 60 s poll cycle (and
 so over nut_ups's 0.4 s one), the UPSes in parallel so that ``--flips`` flips take minutes, not
-an hour. t0 is when the bench sends the flip's SET VAR to upsd (so the driver's round trip counts
-against the integrations), t1 the time of each integration's ``state_changed`` event (WebSocket
+an hour. t0 is when upsd first reports the new status to a 5 ms poller of the bench's (dummy-ups
+applies a SET VAR up to a second after it is sent), t1 the time of each integration's ``state_changed`` event (WebSocket
 subscription). Prints p50/p95/max for both and the ratio. First, nut_ups's CPU cost: the hass
 process's CPU time (summed over its threads from /proc/<pid>/task/*/schedstat, in nanoseconds)
 with no UPS integration vs with nut_ups's entries alone, per UPS; and upsd's own CPU beside it.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 import random
@@ -24,7 +25,8 @@ import statistics
 import tempfile
 import time
 
-from custom_components.nut_ups.nut import NUTClient
+from custom_components.nut_ups.nut import NUTClient, ServerSettings
+from custom_components.nut_ups.nut.session import NUTSession
 from tests.support.hass import Hass, WebSocket
 from tests.support.upsd import Upsd, fixture_path, running_upsd
 
@@ -53,6 +55,29 @@ def cpu_seconds(pid: int) -> float:
         except FileNotFoundError, ProcessLookupError:
             continue
     return total / 1e9
+
+
+async def seen_on_upsd(
+    session: NUTSession, ups: str, status: str, poll: float = 0.005, timeout: float = 10.0
+) -> float:
+    """Poll ``ups.status`` every ``poll`` seconds until upsd reports ``status``.
+
+    dummy-ups applies a SET VAR on its own schedule (up to about 1 s later, measured), so the
+    moment the bench sent the flip is not when upsd has it; this is.
+
+    Returns:
+        The epoch time (s) the new status was first seen, at most ``poll`` + one loopback round
+        trip after upsd had it.
+
+    Raises:
+        TimeoutError: upsd did not report ``status`` within ``timeout`` seconds.
+    """
+    async with asyncio.timeout(timeout):
+        while True:
+            (value,) = await session.get_vars([(ups, "ups.status")])
+            if value == status:
+                return time.time()
+            await asyncio.sleep(poll)
 
 
 def ups_names(count: int) -> list[str]:
@@ -111,13 +136,20 @@ async def measure(
         await ws.send({"type": "subscribe_events", "event_type": "state_changed"})
         watched = {f"binary_sensor.{name}_on_battery": ("nut_ups", name) for name in names}
         watched |= {entity: ("core nut", name) for name, entity in core_entities.items()}
-        pending: dict[str, tuple[str, float, set[str]]] = {}  # ups -> (status, t0, integrations)
-        reader = asyncio.create_task(read_events(ws, watched, pending, latencies))
+        pending: dict[str, Pending] = {}
+        reader = asyncio.create_task(read_events(ws, watched, pending))
         per_ups = -(-flips // len(names))
         try:
             await asyncio.gather(
                 *(
-                    flip_ups(admin, name, index * per_ups, per_ups, pending)
+                    flip_ups(
+                        admin,
+                        name,
+                        index * per_ups,
+                        per_ups,
+                        pending=pending,
+                        latencies=latencies,
+                    )
                     for index, name in enumerate(names)
                 )
             )
@@ -126,33 +158,49 @@ async def measure(
     print_latencies(latencies)
 
 
+@dataclass
+class Pending:
+    """A flip in progress: the status set, and each integration's first state_changed time."""
+
+    status: str
+    seen: dict[str, float] = field(default_factory=dict)
+
+
 async def flip_ups(
     admin: NUTClient,
     ups: str,
     first: int,
     count: int,
-    pending: dict[str, tuple[str, float, set[str]]],
+    *,
+    pending: dict[str, Pending],
+    latencies: dict[str, list[float]],
 ) -> None:
     """Flip ``ups`` ``count`` times, each at a moment uniform over core nut's cycle, waiting
     until both integrations saw a flip (or 2 cycles passed) before the next."""
-    for flip in range(first, first + count):
-        await asyncio.sleep(random.uniform(0, CORE_CYCLE))
-        status = "OB DISCHRG" if flip % 2 == 0 else "OL"
-        pending[ups] = (status, time.time(), set())
-        await admin.set_var(ups, "ups.status", status)
-        deadline = time.monotonic() + 2 * CORE_CYCLE + 10
-        while ups in pending and time.monotonic() < deadline:
-            await asyncio.sleep(0.2)
-        pending.pop(ups, None)
+    settings = admin.settings
+    session = NUTSession(ServerSettings(settings.host, settings.port))
+    try:
+        for flip in range(first, first + count):
+            await asyncio.sleep(random.uniform(0, CORE_CYCLE))
+            status = "OB DISCHRG" if flip % 2 == 0 else "OL"
+            pending[ups] = current = Pending(status)
+            await admin.set_var(ups, "ups.status", status)
+            t0 = await seen_on_upsd(session, ups, status)
+            deadline = time.monotonic() + 2 * CORE_CYCLE + 10
+            while len(current.seen) < 2 and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+            del pending[ups]
+            for integration, when in current.seen.items():
+                latencies[integration].append(when - t0)
+                print(f"{ups} {status:10} {integration:8} {when - t0:6.3f} s", flush=True)
+    finally:
+        session.close()
 
 
 async def read_events(
-    ws: WebSocket,
-    watched: dict[str, tuple[str, str]],
-    pending: dict[str, tuple[str, float, set[str]]],
-    latencies: dict[str, list[float]],
+    ws: WebSocket, watched: dict[str, tuple[str, str]], pending: dict[str, Pending]
 ) -> None:
-    """Note each integration's first state_changed for each UPS's pending flip."""
+    """Note each integration's first matching state_changed for each UPS's pending flip."""
     while True:
         event = (await ws.receive()).get("event", {})
         data = event.get("data", {})
@@ -161,22 +209,15 @@ async def read_events(
         if who is None or new in (None, "unavailable", "unknown"):
             continue
         integration, ups = who
-        if ups not in pending:
+        current = pending.get(ups)
+        if current is None or integration in current.seen:
             continue
-        status, t0, done = pending[ups]
-        on_battery = status != "OL"
+        on_battery = current.status != "OL"
         if integration == "nut_ups" and new != ("on" if on_battery else "off"):
             continue
         if integration == "core nut" and ("battery" in new.lower()) != on_battery:
             continue
-        if integration in done:
-            continue
-        when = datetime.fromisoformat(event["time_fired"]).timestamp()
-        latencies[integration].append(when - t0)
-        done.add(integration)
-        print(f"{ups} {status:10} {integration:8} {when - t0:6.2f} s", flush=True)
-        if len(done) == 2:
-            del pending[ups]
+        current.seen[integration] = datetime.fromisoformat(event["time_fired"]).timestamp()
 
 
 async def cpu_sample(hass: Hass, server: Upsd, window: float) -> tuple[float, float]:

@@ -276,15 +276,18 @@ async def probe_sample(ws: WebSocket) -> dict[str, Any] | None:
 
 async def window(hass: Hass, rack: Rack, seconds: float) -> Window:
     """Settle, then measure hass (probe), upsd and the drivers over ``seconds``."""
+    # A WebSocket per sample: one left unread through a long window misses Home Assistant's
+    # heartbeat pings (aiohttp answers them only while reading) and is closed.
+    await asyncio.sleep(SETTLE)
     async with hass.websocket() as ws:
-        await asyncio.sleep(SETTLE)
         first = await probe_sample(ws)  # also starts a new lag window
-        upsd0, drivers0 = rack.cpu()
-        started = time.monotonic()
-        await asyncio.sleep(seconds)
+    upsd0, drivers0 = rack.cpu()
+    started = time.monotonic()
+    await asyncio.sleep(seconds)
+    async with hass.websocket() as ws:
         last = await probe_sample(ws)
-        upsd1, drivers1 = rack.cpu()
-        elapsed = time.monotonic() - started
+    upsd1, drivers1 = rack.cpu()
+    elapsed = time.monotonic() - started
     assert first is not None and last is not None, "the probe does not answer"
     hass_elapsed = last["monotonic_s"] - first["monotonic_s"]
     return Window(
