@@ -32,7 +32,12 @@ import time
 from typing import Any
 
 from benchmarks.bench_latency import seen_on_upsd
-from custom_components.nut_ups.nut import DEFAULT_TIMEOUT, NUTClient, ServerSettings
+from custom_components.nut_ups.nut import (
+    DEFAULT_TIMEOUT,
+    NUTClient,
+    NUTResponseError,
+    ServerSettings,
+)
 from custom_components.nut_ups.nut.session import NUTSession
 from tests.support.fault_proxy import FaultProxy, Faults
 from tests.support.hass import Hass, WebSocket
@@ -170,6 +175,19 @@ async def read_events(ws: WebSocket, result: SoakResult) -> None:
                 result.states.append((when.timestamp(), str(new)))
 
 
+async def set_status(admin: NUTClient, status: str, timeout: float = 20.0) -> None:
+    """SET VAR ``ups.status``; right after a restart upsd answers READONLY or DATA-STALE until
+    the driver's dump arrives, so an ERR reply is retried for up to ``timeout`` seconds."""
+    async with asyncio.timeout(timeout):
+        while True:
+            try:
+                await admin.set_var(UPS, "ups.status", status)
+            except NUTResponseError:
+                await asyncio.sleep(0.1)
+            else:
+                return
+
+
 async def set_options(hass: Hass, entry_id: str, interval: float) -> None:
     """Set the status check interval through the options flow, as a user would."""
     status, flow = await hass.request(
@@ -270,7 +288,8 @@ async def run_soak(
                             await asyncio.to_thread(server.replace_device, UPS, server.devices[UPS])
                         if result.flips:
                             result.flips[-1].restarted = True
-                    await admin.set_var(UPS, "ups.status", status)
+                        await asyncio.to_thread(server.wait_ready)
+                    await set_status(admin, status)
                     seen = await seen_on_upsd(poller, UPS, status)
                     flip = Flip(status, seen, injected_at(now - DEFAULT_TIMEOUT - 0.5))
                     flip.restarted = restarted
