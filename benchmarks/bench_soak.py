@@ -257,7 +257,8 @@ async def run_soak(
 
         def injected() -> int:
             counts = proxy.counts
-            return counts.resets + counts.stalls + counts.cuts + counts.upstream_errors
+            # A restart is a fault too: flips within a timeout after it are not eligible.
+            return counts.resets + counts.stalls + counts.cuts + counts.upstream_errors + restarts
 
         def injected_at(moment: float) -> int:
             before = [total for at, total in timeline if at <= moment]

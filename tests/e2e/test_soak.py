@@ -49,7 +49,7 @@ def test_soak_with_faults(tmp_path: Path) -> None:
         left = server.stop()
     assert not left, f"NUT processes left running: {left}"
     table = "\n".join(f"{what}: {value}" for what, value, _ in result.rows())
-    assert len(result.flips) == 150 and len(result.eligible()) >= 60, table
+    assert len(result.flips) == 150 and len(result.eligible()) >= 40, table
     counts = result.counts
     assert counts["resets"] + counts["stalls past the timeout"] + counts["replies cut"] > 0, table
     assert counts["upsd and driver restarts"] == 2, table

@@ -29,17 +29,17 @@ blocks its loop: sockets are non-blocking and used through the loop's ``sock_*``
 """
 
 import asyncio
-from collections.abc import Callable
-import concurrent.futures
+from collections.abc import AsyncIterator
 import contextlib
 import dataclasses
 from dataclasses import dataclass
 import random
 import socket
 import struct
-import threading
 from types import TracebackType
 from typing import Literal, Self
+
+from tests.support.server_thread import ServerThread
 
 type PauseMode = Literal["refuse", "blackhole"]
 
@@ -451,7 +451,7 @@ def _set_rst(sock: socket.socket) -> None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
-class FaultProxyThread:
+class FaultProxyThread(ServerThread["FaultProxy"]):
     """A :class:`FaultProxy` on an event loop of its own in a thread; every method is thread-safe.
 
     For a client in another process (a real ``hass``) or a blocking one:
@@ -477,69 +477,12 @@ class FaultProxyThread:
     ) -> None:
         """Prepare the proxy and its thread (not started yet)."""
         self.proxy = FaultProxy(upstream_port, upstream_host, faults=faults, seed=seed, port=port)
-        self._loop = asyncio.new_event_loop()
-        self._stop = asyncio.Event()
-        self._started: concurrent.futures.Future[int] = concurrent.futures.Future()
-        self._thread = threading.Thread(target=self._run, name="fault-proxy", daemon=True)
+        super().__init__(self.proxy, self._serve_proxy, "the fault proxy")
 
-    @property
-    def port(self) -> int:
-        """Where the proxy listens on 127.0.0.1 (0 before it started)."""
-        return self.proxy.port
-
-    def _run(self) -> None:
-        try:
-            self._loop.run_until_complete(self._main())
-        except BaseException as err:
-            if not self._started.done():
-                self._started.set_exception(err)
-            raise
-        finally:
-            self._loop.close()
-
-    async def _main(self) -> None:
+    @contextlib.asynccontextmanager
+    async def _serve_proxy(self) -> AsyncIterator[int]:
         async with self.proxy:
-            self._started.set_result(self.proxy.port)
-            await self._stop.wait()
-
-    def __enter__(self) -> Self:
-        """Start the thread and wait until the proxy listens."""
-        self._thread.start()
-        try:
-            self._started.result(timeout=10)
-        except concurrent.futures.TimeoutError:
-            raise RuntimeError("the fault proxy did not start within 10 s") from None
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Close every socket the proxy opened and join the thread.
-
-        Raises:
-            RuntimeError: the thread did not stop within 10 s.
-        """
-        if self._thread.is_alive():
-            with contextlib.suppress(RuntimeError):  # the loop already ended
-                self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(timeout=10)
-        if self._thread.is_alive():
-            raise RuntimeError("the fault proxy's thread did not stop within 10 s")
-
-    def call[T](self, function: Callable[[FaultProxy], T]) -> T:
-        """Run ``function(proxy)`` in the proxy's thread, between two events; return its result.
-
-        Raises:
-            TimeoutError: it did not run within 10 s. Whatever ``function`` raises.
-        """
-
-        async def run() -> T:
-            return function(self.proxy)
-
-        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout=10)
+            yield self.proxy.port
 
     def configure(self, **changes: float) -> Faults:
         """:meth:`FaultProxy.configure`, from any thread."""
@@ -551,8 +494,8 @@ class FaultProxyThread:
 
     def pause(self, mode: PauseMode = "refuse") -> None:
         """:meth:`FaultProxy.pause`, from any thread."""
-        asyncio.run_coroutine_threadsafe(self.proxy.pause(mode), self._loop).result(timeout=10)
+        self.run(self.proxy.pause(mode))
 
     def resume(self) -> None:
         """:meth:`FaultProxy.resume`, from any thread."""
-        asyncio.run_coroutine_threadsafe(self.proxy.resume(), self._loop).result(timeout=10)
+        self.run(self.proxy.resume())

@@ -18,18 +18,15 @@ two switchable outlets with ``outlet.N.load.off/on/cycle`` as named in docs/nut-
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-import concurrent.futures
+from collections.abc import AsyncIterator
 import contextlib
 from dataclasses import dataclass, field
 import itertools
 import math
-import threading
 import time
-from types import TracebackType
-from typing import Self
 
 from custom_components.nut_ups.nut.protocol import quote, split_words
+from tests.support.server_thread import ServerThread
 
 COMMANDS: dict[str, str] = {
     "beeper.disable": "Disable the UPS beeper",
@@ -341,65 +338,16 @@ class SimUpsd:
         return self._track(state, name)
 
 
-class SimUpsdThread:
+class SimUpsdThread(ServerThread[SimUpsd]):
     """Serve a :class:`SimUpsd` from a thread with its own event loop, on 127.0.0.1.
 
     For a client in another process (a real ``hass``): ``with SimUpsdThread(sim) as server``,
-    then ``server.port``.
-    Read or change the server's state only through :meth:`call`, which runs in the server's
-    thread, between two requests. Leaving the block closes the server and joins the thread.
+    then ``server.port``. Read or change the server's state only through :meth:`call`, which
+    runs in the server's thread, between two requests. Leaving the block closes the server and
+    joins the thread.
     """
 
     def __init__(self, sim: SimUpsd) -> None:
         """Bind the runner to ``sim`` (not started yet)."""
+        super().__init__(sim, sim.serve, "the simulated upsd")
         self.sim = sim
-        self.port = 0
-        """Where it listens, once started."""
-        self._loop = asyncio.new_event_loop()
-        self._stop: asyncio.Event | None = None
-        self._port: concurrent.futures.Future[int] = concurrent.futures.Future()
-        self._thread = threading.Thread(target=self._run, name="sim-upsd", daemon=True)
-
-    def _run(self) -> None:
-        try:
-            self._loop.run_until_complete(self._main())
-        except BaseException as err:
-            if not self._port.done():
-                self._port.set_exception(err)
-            raise
-        finally:
-            self._loop.close()
-
-    async def _main(self) -> None:
-        self._stop = asyncio.Event()
-        async with self.sim.serve() as port:
-            self._port.set_result(port)
-            await self._stop.wait()
-
-    def __enter__(self) -> Self:
-        """Start serving; wait until the port is open."""
-        self._thread.start()
-        self.port = self._port.result(timeout=10)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Close every connection and the server; join the thread."""
-        stop = self._stop
-        if stop is not None and self._thread.is_alive():
-            self._loop.call_soon_threadsafe(stop.set)
-        self._thread.join(timeout=10)
-        if self._thread.is_alive():
-            raise RuntimeError("the simulated upsd's thread did not stop")
-
-    def call[T](self, function: Callable[[SimUpsd], T]) -> T:
-        """Run ``function(sim)`` in the server's thread and return its result."""
-
-        async def run() -> T:
-            return function(self.sim)
-
-        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout=10)

@@ -1,8 +1,9 @@
 """NUTClient: the settings of one upsd server, and one-shot commands over short-lived connections.
 
-A fresh connection per poll is both simpler and faster than a persistent one: upsd drops clients
-idle for 60 s, and a reused connection stalls on delayed ACKs (about 40 ms a poll on loopback,
-benchmarks/bench_client.py).
+Each command opens, uses and closes its own connection: nothing can be left half-read between
+two callers, and no idle connection needs looking after. What runs several times a second goes
+through a persistent :class:`~.session.NUTSession` instead (``TCP_NODELAY``, so a reused
+connection does not stall on delayed ACKs as aionut's does, benchmarks/bench_client.py).
 """
 
 import asyncio
