@@ -270,6 +270,10 @@ async def test_reauth_checks_credentials_over_tls(
     assert result["type"] is FlowResultType.ABORT and result["reason"] == "reauth_successful"
     assert entry.data[CONF_TLS] == "no_verify"
     assert entry.data[CONF_PASSWORD] == server.password
+    # The reauth reloads the entry in a task of its own: let it finish, then unload, so no
+    # setup is cut short (and no history write left pending) when the test's hass stops.
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def options(hass: HomeAssistant, entry: MockConfigEntry, **fields: Any) -> dict[str, Any]:
