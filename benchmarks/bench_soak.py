@@ -2,18 +2,21 @@
 
 nut_ups polls a real upsd (dummy-ups) through tests/support/fault_proxy.py, which resets new
 connections, stalls reply chunks past the client's 5 s timeout and cuts replies (a ``LIST`` in
-the middle) at random; every ``--restart-every`` flips the soak restarts upsd, or the driver.
-The flips go straight to upsd (an admin SET VAR of ``ups.status``), each held for a random time of
-at least two status intervals from the moment upsd reports it (a 5 ms poller of the soak's: dummy-ups
-applies a SET up to a second after it is sent). Home Assistant's ``state_changed`` events of the UPS's
-``on_battery`` binary sensor and nut_ups's power events are read over a WebSocket.
+the middle) at random; every ``--restart-every`` flips the soak restarts upsd, or the drivers.
+``--ups`` UPSes on that upsd (4 by default, one config entry each) flip together, as the UPSes of
+one site do when the mains fail: the flips go straight to upsd (an admin SET VAR of
+``ups.status``), each held for a random time of at least two status intervals from the moment
+upsd reports it (a 5 ms poller of the soak's: dummy-ups applies a SET up to a second after it is
+sent, which is most of a flip's time: flipping several UPSes at once keeps 10,000 flips under an
+hour). Home Assistant's ``state_changed`` events of each UPS's ``on_battery`` binary sensor and
+nut_ups's power events are read over a WebSocket.
 
 A flip counts as *eligible* when no fault was injected, and nothing restarted, from one client
 timeout before it until the next flip: upsd held it for two status intervals with the link up.
 Printed as a table: flips, eligible, missed among them, phantom and duplicate events,
 unavailable periods, log lines and tracebacks, hass's open file descriptors and RSS at the start
 and end (the start taken after the first tenth of the flips, once caches settled). Run:
-``scripts/bench soak [--flips 10000] [--interval 0.1]``; ``run_soak`` is also the
+``scripts/bench soak [--flips 10000] [--ups 4] [--interval 0.1]``; ``run_soak`` is also the
 short CI soak's engine (tests/e2e/test_soak.py).
 """
 
@@ -21,8 +24,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 import itertools
 from pathlib import Path
 import random
@@ -31,7 +35,6 @@ import tempfile
 import time
 from typing import Any
 
-from benchmarks.bench_latency import seen_on_upsd
 from custom_components.nut_ups.nut import (
     DEFAULT_TIMEOUT,
     NUTClient,
@@ -44,40 +47,59 @@ from tests.support.hass import Hass, WebSocket
 from tests.support.upsd import Upsd, fixture_path, running_upsd
 
 UPS = "soak"
-ENTITY = f"binary_sensor.{UPS}_on_battery"
 EVENT = "nut_ups_power_event"
 DEFAULT_FAULTS = Faults(reset=0.02, stall=0.0015, cut=0.003, stall_seconds=DEFAULT_TIMEOUT + 1)
 
 
+def soak_ups_names(count: int) -> list[str]:
+    """The soak's UPS names on upsd: ``soak``, ``soak2``, ``soak3``…"""
+    return [UPS, *(f"{UPS}{number}" for number in range(2, count + 1))]
+
+
+def soak_devices(count: int) -> dict[str, Path]:
+    """dummy-ups files for :func:`soak_ups_names` (a Smart-UPS dump each), for :class:`Upsd`."""
+    return dict.fromkeys(soak_ups_names(count), fixture_path("smart-ups.dev"))
+
+
+def on_battery_entity(ups: str) -> str:
+    """The entity ID of ``ups``'s on_battery binary sensor."""
+    return f"binary_sensor.{ups}_on_battery"
+
+
+def _shown(status: str) -> str:
+    """The on_battery state that ``ups.status`` ``status`` should show."""
+    return "off" if status == "OL" else "on"
+
+
 @dataclass
 class Flip:
-    """One flip: the status set at ``at`` (epoch seconds) and kept until the next flip."""
+    """One flip of one UPS: its status, kept until the UPS's next flip."""
 
     status: str
     at: float
+    """When upsd first showed the status to the soak's 5 ms poller (epoch s)."""
     faults_before: int
-    """Faults injected so far, one client timeout before ``at``."""
+    """Faults injected so far, one client timeout before the flip was sent."""
+    sent: float = 0.0
+    """When the SET VAR went out (epoch s): from then on no state the entity shows can be an
+    earlier flip's (they alternate), while ``at`` is late by however long the soak's own process
+    waited to be scheduled."""
     restarted: bool = False
     """upsd or the driver restarted during this flip's hold."""
 
 
 @dataclass
-class SoakResult:
-    """What a soak saw; :meth:`rows` for the table."""
+class Track:
+    """What one UPS went through and what Home Assistant showed of it."""
 
+    ups: str
     flips: list[Flip] = field(default_factory=list)
     states: list[tuple[float, str]] = field(default_factory=list)
     """(epoch s, state) of the on_battery entity, in order."""
     events: list[tuple[float, str]] = field(default_factory=list)
-    """(epoch s, event_type) of nut_ups's power events, in order."""
+    """(epoch s, event_type) of nut_ups's power events for this UPS, in order."""
     faults_after: list[int] = field(default_factory=list)
     """Faults injected so far at the end of each flip's hold."""
-    counts: dict[str, int] = field(default_factory=dict)
-    fds: tuple[int, int] = (0, 0)
-    rss_kib: tuple[int, int] = (0, 0)
-    log_lines: int = 0
-    tracebacks: int = 0
-    seconds: float = 0.0
 
     def eligible(self) -> list[int]:
         """Indexes of the flips held with the link up (see the module docstring)."""
@@ -90,17 +112,19 @@ class SoakResult:
         ]
 
     def detected(self, index: int) -> bool:
-        """Whether the entity showed flip ``index``'s state during its hold (+1 s of lag)."""
+        """Whether the entity showed flip ``index``'s state from its SET VAR to the end of its hold
+        (+1 s of lag)."""
         flip = self.flips[index]
+        start = flip.sent or flip.at
         end = self.flips[index + 1].at + 1.0 if index + 1 < len(self.flips) else float("inf")
-        wanted = "on" if flip.status != "OL" else "off"
-        previous = None
-        for at, value in self.states:
+        wanted = _shown(flip.status)
+        before = bisect.bisect_left(self.states, (start, ""))
+        for at, value in itertools.islice(self.states, before, None):
             if at > end:
                 break
-            if at >= flip.at and value == wanted:
+            if value == wanted:
                 return True
-            previous = value
+        previous = self.states[before - 1][1] if before else None
         # Already showing it (a flip that repeated the state, e.g. after a driver restart).
         return previous == wanted and index > 0 and self.flips[index - 1].status == flip.status
 
@@ -113,30 +137,105 @@ class SoakResult:
         kinds = [kind for _, kind in self.events if kind in {"on_battery", "online"}]
         return sum(1 for first, second in itertools.pairwise(kinds) if first == second)
 
-    def phantoms(self) -> int:
-        """State changes to a state upsd did not have at any moment of the last timeout + 1 s."""
-        count = 0
+    def phantoms(self) -> list[int]:
+        """For each state change to a state no flip sent within the last timeout + 1 s had (nor
+        the last flip sent before it), the index of the flip last sent before it (-1: none)."""
+        times = [flip.sent or flip.at for flip in self.flips]
+        found: list[int] = []
         for at, value in self.states:
             if value not in {"on", "off"}:
                 continue
-            recent = [flip for flip in self.flips if flip.at <= at]
-            window = [flip for flip in recent if flip.at >= at - DEFAULT_TIMEOUT - 1] + recent[-1:]
-            if not any(("on" if flip.status != "OL" else "off") == value for flip in window):
-                count += 1
-        return count
+            last = bisect.bisect_right(times, at)  # flips[:last] were sent by then
+            first = bisect.bisect_left(times, at - DEFAULT_TIMEOUT - 1)
+            window = self.flips[min(first, max(0, last - 1)) : last]
+            if not any(_shown(flip.status) == value for flip in window):
+                found.append(last - 1)
+        return found
 
     def unavailable_periods(self) -> int:
         """How often the entity became unavailable."""
         return sum(1 for _, value in self.states if value == "unavailable")
 
+    def explain(self, index: int, log: list[str]) -> str:
+        """Flip ``index`` and its neighbours, what the entity and the power events did around it,
+        and ``log``'s lines of that time (and nut_ups's WARNING+ lines from anywhere): why a flip
+        was missed, readable in a failed CI run."""
+        index = max(0, index)
+        first, last = max(0, index - 2), min(len(self.flips), index + 3)
+        zero = self.flips[index].at
+        begin = self.flips[first].at - 1.0
+        end = self.flips[last - 1].at + 2.0
+        lines = [f"{self.ups} flip {index}, times in s from when upsd showed it:"]
+        for number in range(first, last):
+            flip = self.flips[number]
+            after = self.faults_after[number] if number < len(self.faults_after) else None
+            lines.append(
+                f"  flip {number} {flip.status!r} sent {flip.sent - zero:+.3f}"
+                f" seen on upsd {flip.at - zero:+.3f}"
+                f" faults {flip.faults_before}->{after} restarted={flip.restarted}"
+            )
+        moments = [(at, f"state {value}") for at, value in self.states]
+        moments += [(at, f"event {kind}") for at, kind in self.events]
+        lines += [
+            f"  {what} at {at - zero:+.3f}" for at, what in sorted(moments) if begin <= at <= end
+        ]
+        for line in log:
+            when = _log_time(line)
+            if (when is not None and begin <= when <= end) or warning_lines([line]):
+                lines.append(f"  log: {line[:300]}")
+        return "\n".join(lines)
+
+
+@dataclass
+class SoakResult:
+    """What a soak saw, per UPS and for hass as a whole; :meth:`rows` for the table."""
+
+    tracks: dict[str, Track] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    fds: tuple[int, int] = (0, 0)
+    rss_kib: tuple[int, int] = (0, 0)
+    log_lines: int = 0
+    tracebacks: int = 0
+    log: list[str] = field(default_factory=list)
+    """hass's log from the first flip on."""
+    seconds: float = 0.0
+
+    def flip_count(self) -> int:
+        """Flips of all UPSes."""
+        return sum(len(track.flips) for track in self.tracks.values())
+
+    def eligible_count(self) -> int:
+        """Eligible flips of all UPSes."""
+        return sum(len(track.eligible()) for track in self.tracks.values())
+
+    def missed(self) -> list[tuple[str, int]]:
+        """(UPS, flip index) of every eligible flip its entity never showed."""
+        return [(ups, index) for ups, track in self.tracks.items() for index in track.missed()]
+
+    def phantoms(self) -> list[tuple[str, int]]:
+        """(UPS, flip sent last before it) of every phantom state change (:meth:`Track.phantoms`)."""
+        return [(ups, index) for ups, track in self.tracks.items() for index in track.phantoms()]
+
+    def duplicates(self) -> int:
+        """Duplicate power events of all UPSes (:meth:`Track.duplicates`)."""
+        return sum(track.duplicates() for track in self.tracks.values())
+
+    def unavailable_periods(self) -> int:
+        """Unavailable periods of all UPSes' entities."""
+        return sum(track.unavailable_periods() for track in self.tracks.values())
+
+    def explain(self, ups: str, index: int) -> str:
+        """:meth:`Track.explain` of ``ups``'s flip ``index`` with hass's log."""
+        return self.tracks[ups].explain(index, self.log)
+
     def rows(self) -> list[tuple[str, str, str]]:
         """(what, value, pass rule) rows of the result table."""
-        eligible = len(self.eligible())
         return [
-            ("flips", str(len(self.flips)), ""),
-            ("eligible (held >= 2 checks, link up)", str(eligible), ""),
+            ("UPSes flipped together", str(len(self.tracks)), ""),
+            ("flips", str(self.flip_count()), ""),
+            ("eligible (held >= 2 checks, link up)", str(self.eligible_count()), ""),
             ("missed among eligible", str(len(self.missed())), "0"),
-            ("phantom state changes", str(self.phantoms()), "0"),
+            ("phantom state changes", str(len(self.phantoms())), "0"),
             ("duplicate power events", str(self.duplicates()), "0"),
             ("unavailable periods", str(self.unavailable_periods()), "0 (no 15 s without answer)"),
             ("nut_ups log lines (WARNING+)", str(self.log_lines), "0"),
@@ -152,6 +251,21 @@ class SoakResult:
         ]
 
 
+def warning_lines(lines: list[str]) -> list[str]:
+    """The lines of hass's log at WARNING or above that name nut_ups."""
+    levels = (" WARNING ", " ERROR ", " CRITICAL ")
+    return [line for line in lines if "nut_ups" in line and any(lvl in line for lvl in levels)]
+
+
+def _log_time(line: str) -> float | None:
+    """Epoch seconds of a hass log line (``2026-12-03 13:50:01.123 LEVEL …``, UTC), or None."""
+    try:
+        when = datetime.fromisoformat(line[:23])
+    except ValueError:
+        return None
+    return when.replace(tzinfo=UTC).timestamp()
+
+
 def process_figures(pid: int) -> tuple[int, int]:
     """(open file descriptors, RSS in KiB) of process ``pid``."""
     fds = len(list(Path(f"/proc/{pid}/fd").iterdir()))
@@ -161,31 +275,64 @@ def process_figures(pid: int) -> tuple[int, int]:
     return fds, 0
 
 
-async def read_events(ws: WebSocket, result: SoakResult) -> None:
-    """Append the entity's states and nut_ups's power events as they arrive."""
+async def read_events(ws: WebSocket, tracks: dict[str, Track], entries: dict[str, str]) -> None:
+    """Append the entities' states and nut_ups's power events to their tracks as they arrive.
+
+    Args:
+        ws: a WebSocket subscribed to ``state_changed`` and :data:`EVENT`.
+        tracks: the tracks, by UPS name.
+        entries: UPS name by config entry ID (power events carry the entry's ID).
+    """
+    by_entity = {on_battery_entity(ups): track for ups, track in tracks.items()}
     while True:
         event = (await ws.receive()).get("event", {})
         data: dict[str, Any] = event.get("data", {})
         when = datetime.fromisoformat(event.get("time_fired", "1970-01-01T00:00:00+00:00"))
         if event.get("event_type") == EVENT:
-            result.events.append((when.timestamp(), str(data.get("event_type"))))
-        elif data.get("entity_id") == ENTITY:
+            if (ups := entries.get(str(data.get("entry_id")))) is not None:
+                tracks[ups].events.append((when.timestamp(), str(data.get("event_type"))))
+        elif (track := by_entity.get(str(data.get("entity_id")))) is not None:
             new = (data.get("new_state") or {}).get("state")
             if new is not None:
-                result.states.append((when.timestamp(), str(new)))
+                track.states.append((when.timestamp(), str(new)))
 
 
-async def set_status(admin: NUTClient, status: str, timeout: float = 20.0) -> None:
-    """SET VAR ``ups.status``; right after a restart upsd answers READONLY or DATA-STALE until
-    the driver's dump arrives, so an ERR reply is retried for up to ``timeout`` seconds."""
+async def set_status(admin: NUTClient, ups: str, status: str, timeout: float = 20.0) -> None:
+    """SET VAR ``ups.status`` of ``ups``; right after a restart upsd answers READONLY or
+    DATA-STALE until the driver's dump arrives, so an ERR reply is retried for up to
+    ``timeout`` seconds."""
     async with asyncio.timeout(timeout):
         while True:
             try:
-                await admin.set_var(UPS, "ups.status", status)
+                await admin.set_var(ups, "ups.status", status)
             except NUTResponseError:
                 await asyncio.sleep(0.1)
             else:
                 return
+
+
+async def seen_all(
+    session: NUTSession, names: list[str], status: str, poll: float = 0.005, timeout: float = 10.0
+) -> dict[str, float]:
+    """Poll every UPS's ``ups.status`` in one pipelined exchange every ``poll`` seconds until
+    each has shown ``status``.
+
+    Returns:
+        The epoch time (s) each UPS was first seen with ``status``, by name.
+
+    Raises:
+        TimeoutError: some UPS did not show ``status`` within ``timeout`` seconds.
+    """
+    seen: dict[str, float] = {}
+    async with asyncio.timeout(timeout):
+        while len(seen) < len(names):
+            values = await session.get_vars([(ups, "ups.status") for ups in names])
+            now = time.time()
+            for ups, value in zip(names, values, strict=True):
+                if value == status:
+                    seen.setdefault(ups, now)
+            await asyncio.sleep(poll)
+    return seen
 
 
 async def set_options(hass: Hass, entry_id: str, interval: float) -> None:
@@ -208,6 +355,7 @@ async def run_soak(
     *,
     flips: int,
     interval: float,
+    ups_count: int = 1,
     hold: tuple[float, float] | None = None,
     faults: Faults = DEFAULT_FAULTS,
     restart_every: int = 1000,
@@ -218,14 +366,18 @@ async def run_soak(
     """Run the soak against a started ``hass`` and ``server``; see the module docstring.
 
     Args:
-        hass: a started, onboarded Home Assistant without a nut_ups entry for ``UPS``.
-        server: a running upsd serving ``UPS`` with an admin user.
-        flips: how many flips at most.
+        hass: a started, onboarded Home Assistant without nut_ups entries.
+        server: a running upsd serving :func:`soak_ups_names` (``ups_count``) with an admin user
+            (:func:`soak_devices`).
+        flips: how many flips at most, all UPSes together.
         interval: the status check interval set for the soak, in seconds.
+        ups_count: how many UPSes flip together (as the UPSes of one site do when the mains
+            fail), each with its own config entry; the status checks of all of them share
+            one connection.
         hold: (shortest, longest) time a flip is held, in seconds; by default two intervals
             plus 0.05 to 0.25 s.
         faults: the proxy's fault probabilities while flipping.
-        restart_every: restart upsd, then the driver, every so many flips (0: never).
+        restart_every: restart upsd, or the drivers, every so many flips (0: never).
         seed: seed of the proxy's draws and of the hold times.
         max_seconds: stop flipping after this many seconds, whatever ``flips`` says.
         progress: print a line every 500 flips.
@@ -235,24 +387,32 @@ async def run_soak(
     """
     rng = random.Random(seed)
     shortest, longest = hold or (2 * interval + 0.05, 2 * interval + 0.25)
-    result = SoakResult()
+    names = soak_ups_names(ups_count)
+    result = SoakResult(tracks={ups: Track(ups) for ups in names})
+    tracks = list(result.tracks.values())
     admin = NUTClient(server.host, server.port, username=server.username, password=server.password)
     poller = NUTSession(ServerSettings(server.host, server.port))  # straight to upsd
     started = time.monotonic()
     async with FaultProxy(server.port, seed=seed) as proxy:
-        created = await hass.config_flow(
-            "nut_ups", {"host": "127.0.0.1", "port": proxy.port, "ups": UPS}
-        )
-        assert created["type"] == "create_entry", created
-        await set_options(hass, created["result"]["entry_id"], interval)
-        await hass.wait_state(ENTITY, "off")
+        entries: dict[str, str] = {}
+        for ups in names:
+            created = await hass.config_flow(
+                "nut_ups", {"host": "127.0.0.1", "port": proxy.port, "ups": ups}
+            )
+            assert created["type"] == "create_entry", created
+            entries[created["result"]["entry_id"]] = ups
+            await set_options(hass, created["result"]["entry_id"], interval)
+        for ups in names:
+            await hass.wait_state(on_battery_entity(ups), "off")
         assert hass.process is not None
         pid = hass.process.pid
         log_start = hass.log_file.stat().st_size
-        warmup = max(20, flips // 10)  # RSS and fds from here: caches and the recorder settle
+        steps = -(-flips // ups_count)
+        warmup = max(20, steps // 10)  # RSS and fds from here: caches and the recorder settle
         start_figures = process_figures(pid)
         timeline: list[tuple[float, int]] = []  # (monotonic, faults injected so far)
-        next_restart = restart_every  # at the first OL flip from there on
+        restart_steps = max(1, restart_every // ups_count) if restart_every else 0
+        next_restart = restart_steps  # at the first OL step from there on
         restarts = 0
 
         def injected() -> int:
@@ -261,49 +421,56 @@ async def run_soak(
             return counts.resets + counts.stalls + counts.cuts + counts.upstream_errors + restarts
 
         def injected_at(moment: float) -> int:
-            before = [total for at, total in timeline if at <= moment]
-            return before[-1] if before else 0
+            before = bisect.bisect_right(timeline, (moment, float("inf")))
+            return timeline[before - 1][1] if before else 0
+
+        async def restart() -> None:
+            if restarts % 2:
+                await asyncio.to_thread(server.stop_server)
+                await asyncio.to_thread(server.start_server)
+            else:  # the drivers restart from their files: OL, as this step sets
+                for ups in names:
+                    await asyncio.to_thread(server.replace_device, ups, server.devices[ups])
+            for track in tracks:
+                if track.flips:
+                    track.flips[-1].restarted = True
+            await asyncio.to_thread(server.wait_ready)
 
         async with hass.websocket() as ws:
             await ws.call({"type": "subscribe_events", "event_type": "state_changed"})
             await ws.call({"type": "subscribe_events", "event_type": EVENT})
-            reader = asyncio.create_task(read_events(ws, result))
+            reader = asyncio.create_task(read_events(ws, result.tracks, entries))
             proxy.configure(reset=faults.reset, stall=faults.stall, cut=faults.cut)
             proxy.configure(stall_seconds=faults.stall_seconds)
             try:
-                for index in range(flips):
+                for step in range(steps):
                     if time.monotonic() - started > max_seconds:
                         break
                     now = time.monotonic()
                     timeline.append((now, injected()))
-                    restarted = False
-                    status = "OB DISCHRG" if index % 2 == 0 else "OL"
-                    if restart_every and index >= next_restart and status == "OL":
-                        restarted = True
-                        next_restart += restart_every
+                    status = "OB DISCHRG" if step % 2 == 0 else "OL"
+                    restarted = bool(restart_steps and step >= next_restart and status == "OL")
+                    if restarted:
+                        next_restart += restart_steps
                         restarts += 1
-                        if restarts % 2:
-                            await asyncio.to_thread(server.stop_server)
-                            await asyncio.to_thread(server.start_server)
-                        else:  # the driver restarts from its file: OL, as this flip sets
-                            await asyncio.to_thread(server.replace_device, UPS, server.devices[UPS])
-                        if result.flips:
-                            result.flips[-1].restarted = True
-                        await asyncio.to_thread(server.wait_ready)
-                    await set_status(admin, status)
-                    seen = await seen_on_upsd(poller, UPS, status)
-                    flip = Flip(status, seen, injected_at(now - DEFAULT_TIMEOUT - 0.5))
-                    flip.restarted = restarted
-                    result.flips.append(flip)
+                        await restart()
+                    sent = time.time()
+                    await asyncio.gather(*(set_status(admin, ups, status) for ups in names))
+                    seen = await seen_all(poller, names, status)
+                    before = injected_at(now - DEFAULT_TIMEOUT - 0.5)
+                    for track in tracks:
+                        track.flips.append(Flip(status, seen[track.ups], before, sent, restarted))
                     await asyncio.sleep(rng.uniform(shortest, longest))
-                    result.faults_after.append(injected())
-                    if index + 1 == warmup:
+                    after = injected()
+                    for track in tracks:
+                        track.faults_after.append(after)
+                    if step + 1 == warmup:
                         start_figures = process_figures(pid)
-                    if progress and (index + 1) % 500 == 0:
-                        missed = len(result.missed())
+                    done = (step + 1) * ups_count
+                    if progress and done // 500 > step * ups_count // 500:
                         fds, rss = process_figures(pid)
                         print(
-                            f"  {index + 1} flips, {missed} missed so far;"
+                            f"  {done} flips, {len(result.missed())} missed so far;"
                             f" hass: {fds} fds, RSS {rss / 1024:.1f} MiB",
                             flush=True,
                         )
@@ -323,12 +490,9 @@ async def run_soak(
     with hass.log_file.open(encoding="utf-8", errors="replace") as log:
         log.seek(log_start)
         lines = log.read().splitlines()
-    result.log_lines = sum(
-        1
-        for line in lines
-        if "nut_ups" in line and (" WARNING " in line or " ERROR " in line or " CRITICAL " in line)
-    )
+    result.log_lines = len(warning_lines(lines))
     result.tracebacks = sum(1 for line in lines if line.startswith("Traceback"))
+    result.log = lines
     result.fds = (start_figures[0], end_figures[0])
     result.rss_kib = (start_figures[1], end_figures[1])
     result.seconds = time.monotonic() - started
@@ -349,6 +513,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--flips", type=int, default=10_000)
     parser.add_argument("--interval", type=float, default=0.1, help="status check interval, s")
+    parser.add_argument("--ups", type=int, default=4, help="UPSes flipped together")
     parser.add_argument("--restart-every", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--max-minutes", type=float, default=55.0)
@@ -358,7 +523,7 @@ def main() -> None:
         raise KeyboardInterrupt  # so that SIGTERM also stops hass and upsd below
 
     signal.signal(signal.SIGTERM, interrupted)
-    with running_upsd({UPS: fixture_path("smart-ups.dev")}) as server:
+    with running_upsd(soak_devices(args.ups)) as server:
         hass = Hass(Path(tempfile.mkdtemp(prefix="nut_ups-soak-")) / "config")
         try:
             hass.start()
@@ -370,6 +535,7 @@ def main() -> None:
                     server,
                     flips=args.flips,
                     interval=args.interval,
+                    ups_count=args.ups,
                     restart_every=args.restart_every,
                     seed=args.seed,
                     max_seconds=args.max_minutes * 60,
@@ -380,9 +546,8 @@ def main() -> None:
         finally:
             hass.stop()
     print_table(result)
-    missed = result.missed()
-    if missed:
-        print("missed flips:", [(i, result.flips[i].status) for i in missed[:20]])
+    for ups, index in result.missed()[:5]:
+        print(result.explain(ups, index))
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ def device_info(entry_id: str, ups: str, values: dict[str, str]) -> DeviceInfo:
 def update_device(hass: HomeAssistant, entry_id: str, values: dict[str, str]) -> None:
     """Write the identity of ``values`` to the entry's device, if the device exists yet."""
     registry = dr.async_get(hass)
-    device = registry.async_get_device(identifiers={(DOMAIN, entry_id)})
+    device = registry.async_get_device_by_identifier((DOMAIN, entry_id), entry_id)
     if device is None:
         return
     fields = identity(values)

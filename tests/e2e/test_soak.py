@@ -12,20 +12,20 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.bench_soak import UPS, SoakResult, run_soak
+from benchmarks.bench_soak import SoakResult, run_soak, soak_devices, warning_lines
 from tests.support.fault_proxy import Faults
 from tests.support.hass import Hass
-from tests.support.upsd import Upsd, fixture_path
+from tests.support.upsd import Upsd
 
 pytestmark = pytest.mark.e2e
 
 
 def test_soak_with_faults(tmp_path: Path) -> None:
-    """150 flips with resets, stalls past the timeout, cut replies, an upsd and a driver
-    restart: no eligible flip missed, no phantom or duplicate event, never unavailable, no
-    traceback, descriptors flat."""
-    server = Upsd({UPS: fixture_path("smart-ups.dev")})
-    hass = Hass(tmp_path / "config")
+    """300 flips (2 UPSes, 150 each) with resets, stalls past the timeout, cut replies, an upsd
+    and a driver restart: no eligible flip missed, no phantom or duplicate event, never
+    unavailable, no traceback, descriptors flat."""
+    server = Upsd(soak_devices(2))
+    hass = Hass(tmp_path / "config", nut_ups_log_level="debug")
     try:
         server.start()
         hass.start()
@@ -35,11 +35,12 @@ def test_soak_with_faults(tmp_path: Path) -> None:
             return await run_soak(
                 hass,
                 server,
-                flips=150,
+                flips=300,
                 interval=0.1,
+                ups_count=2,
                 hold=(0.6, 0.9),
                 faults=Faults(reset=0.03, stall=0.002, cut=0.005, stall_seconds=6.0),
-                restart_every=50,
+                restart_every=100,
                 seed=7,
             )
 
@@ -48,17 +49,24 @@ def test_soak_with_faults(tmp_path: Path) -> None:
         hass.stop()
         left = server.stop()
     assert not left, f"NUT processes left running: {left}"
-    table = "\n".join(f"{what}: {value}" for what, value, _ in result.rows())
-    assert len(result.flips) == 150 and len(result.eligible()) >= 40, table
+    table = "\n".join(
+        [
+            *(f"{what}: {value}" for what, value, _ in result.rows()),
+            *(f"log: {line[:300]}" for line in warning_lines(result.log)),
+        ]
+    )
+    assert result.flip_count() == 300 and result.eligible_count() >= 40, table
     counts = result.counts
     assert counts["resets"] + counts["stalls past the timeout"] + counts["replies cut"] > 0, table
     assert counts["upsd and driver restarts"] == 2, table
-    assert result.missed() == [], table
-    assert result.phantoms() == 0, table
+    stories = [result.explain(ups, index) for ups, index in result.missed()]
+    assert result.missed() == [], "\n".join([table, *stories])
+    stories = [result.explain(ups, index) for ups, index in result.phantoms()]
+    assert result.phantoms() == [], "\n".join([table, *stories])
     assert result.duplicates() == 0, table
     assert result.unavailable_periods() == 0, table
     assert result.tracebacks == 0, table
+    assert result.log_lines == 0, table  # no loss lasted the dead time: nothing to tell
     assert result.fds[1] <= result.fds[0] + 2, table
-    # Not asserted yet, open in issue #13's note: one nut_ups WARNING line appeared in a CI-sized
-    # run with restarts, and hass's RSS grew about 9 MiB over 150 flips (no Python object growth
-    # in-process under tracemalloc). Both are printed in the table above when a rule breaks.
+    # Not asserted yet, open in issue #13's note: hass's RSS grew about 9 MiB over 150 flips
+    # (no Python object growth of nut_ups's in-process under tracemalloc); printed in the table.

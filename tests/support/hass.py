@@ -54,7 +54,8 @@ lovelace:
 logger:
   default: warning
   logs:
-    custom_components.nut_ups: info
+    custom_components.nut_ups: {nut_ups_level}
+    custom_components.nut_ups.nut: info
     homeassistant.components.nut: info
 """
 
@@ -78,6 +79,8 @@ class Hass:
     """Lines appended to configuration.yaml (e.g. ``nut_ups_probe:`` for a benchmark probe)."""
     extra_components: Mapping[str, Path] = field(default_factory=dict)
     """Further custom integrations to link into custom_components: domain → its folder."""
+    nut_ups_log_level: str = "info"
+    """Log level of nut_ups (its NUT client stays at info: at debug it logs every line)."""
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
     token: str = field(default="", init=False)
 
@@ -96,7 +99,9 @@ class Hass:
         :attr:`extra_components`), and install the shipped blueprints
         (blueprints/automation/nut_ups) as a user would."""
         self.config_dir.mkdir(parents=True, exist_ok=True)
-        (self.config_dir / "configuration.yaml").write_text(CONFIGURATION + self.extra_config)
+        (self.config_dir / "configuration.yaml").write_text(
+            CONFIGURATION.format(nut_ups_level=self.nut_ups_log_level) + self.extra_config
+        )
         automations = self.config_dir / "automations.yaml"
         if not automations.exists():
             automations.write_text("[]\n")
