@@ -35,6 +35,7 @@ import tempfile
 import time
 from typing import Any
 
+from benchmarks.bench_scale import PROBE
 from custom_components.nut_ups.nut import (
     DEFAULT_TIMEOUT,
     NUTClient,
@@ -194,6 +195,11 @@ class SoakResult:
     counts: dict[str, int] = field(default_factory=dict)
     fds: tuple[int, int] = (0, 0)
     rss_kib: tuple[int, int] = (0, 0)
+    """hass's RSS as read at the start and end (KiB), with whatever garbage it held then."""
+    kept_kib: tuple[int, int] = (0, 0)
+    """hass's RSS right after a full garbage collection, at the start and end (KiB)."""
+    blocks: tuple[int, int] = (0, 0)
+    """Memory blocks Python had allocated after that collection, at the start and end."""
     log_lines: int = 0
     tracebacks: int = 0
     log: list[str] = field(default_factory=list)
@@ -244,8 +250,14 @@ class SoakResult:
             (
                 "hass RSS MiB start -> end",
                 f"{self.rss_kib[0] / 1024:.1f} -> {self.rss_kib[1] / 1024:.1f}",
+                "",
+            ),
+            (
+                "… after a full GC",
+                f"{self.kept_kib[0] / 1024:.1f} -> {self.kept_kib[1] / 1024:.1f}",
                 "growth <= 5 MiB",
             ),
+            ("Python blocks after a full GC", f"{self.blocks[0]} -> {self.blocks[1]}", "flat"),
             *((name, str(value), "") for name, value in self.counts.items()),
             ("duration", f"{self.seconds:.0f} s", ""),
         ]
@@ -266,6 +278,28 @@ def _log_time(line: str) -> float | None:
     return when.replace(tzinfo=UTC).timestamp()
 
 
+def soak_hass(config_dir: Path) -> Hass:
+    """A Home Assistant for the soak: nut_ups logging at debug (the stories of missed flips) and
+    the probe linked (benchmarks/probe/: its ``memory`` action collects garbage before reading
+    RSS, which Home Assistant's Event and Context cycles otherwise saw-tooth by several MiB)."""
+    return Hass(
+        config_dir,
+        extra_config="nut_ups_probe:\n",
+        extra_components={"nut_ups_probe": PROBE},
+        nut_ups_log_level="debug",
+    )
+
+
+async def kept_memory(hass: Hass) -> tuple[int, int]:
+    """(RSS in KiB, Python's allocated blocks) of hass right after a full garbage collection."""
+    status, reply = await hass.request(
+        "POST", "/api/services/nut_ups_probe/memory?return_response", {}
+    )
+    assert status == 200, reply
+    response = reply["service_response"]
+    return int(response["rss_kib"]), int(response["blocks"])
+
+
 def process_figures(pid: int) -> tuple[int, int]:
     """(open file descriptors, RSS in KiB) of process ``pid``."""
     fds = len(list(Path(f"/proc/{pid}/fd").iterdir()))
@@ -279,22 +313,28 @@ async def read_events(ws: WebSocket, tracks: dict[str, Track], entries: dict[str
     """Append the entities' states and nut_ups's power events to their tracks as they arrive.
 
     Args:
-        ws: a WebSocket subscribed to ``state_changed`` and :data:`EVENT`.
+        ws: a WebSocket subscribed to the on_battery entities (``subscribe_entities``: only
+            their changes, in Home Assistant's compressed form) and to :data:`EVENT`.
         tracks: the tracks, by UPS name.
         entries: UPS name by config entry ID (power events carry the entry's ID).
     """
     by_entity = {on_battery_entity(ups): track for ups, track in tracks.items()}
     while True:
         event = (await ws.receive()).get("event", {})
-        data: dict[str, Any] = event.get("data", {})
-        when = datetime.fromisoformat(event.get("time_fired", "1970-01-01T00:00:00+00:00"))
-        if event.get("event_type") == EVENT:
+        if "event_type" in event:
+            data: dict[str, Any] = event.get("data", {})
+            when = datetime.fromisoformat(event.get("time_fired", "1970-01-01T00:00:00+00:00"))
             if (ups := entries.get(str(data.get("entry_id")))) is not None:
                 tracks[ups].events.append((when.timestamp(), str(data.get("event_type"))))
-        elif (track := by_entity.get(str(data.get("entity_id")))) is not None:
-            new = (data.get("new_state") or {}).get("state")
-            if new is not None:
-                track.states.append((when.timestamp(), str(new)))
+            continue
+        # {"a": {entity: {"s": state, "lc": changed, …}}} at first, then
+        # {"c": {entity: {"+": {"s": state, "lc": changed, …}}}} for each change.
+        changes = [(entity, new) for entity, new in event.get("a", {}).items()]
+        changes += [(entity, diff.get("+", {})) for entity, diff in event.get("c", {}).items()]
+        for entity, new in changes:
+            if (track := by_entity.get(entity)) is not None and "s" in new:
+                when = new.get("lc", new.get("lu", time.time()))
+                track.states.append((float(when), str(new["s"])))
 
 
 async def set_status(admin: NUTClient, ups: str, status: str, timeout: float = 20.0) -> None:
@@ -410,6 +450,7 @@ async def run_soak(
         steps = -(-flips // ups_count)
         warmup = max(20, steps // 10)  # RSS and fds from here: caches and the recorder settle
         start_figures = process_figures(pid)
+        start_kept = await kept_memory(hass)
         timeline: list[tuple[float, int]] = []  # (monotonic, faults injected so far)
         restart_steps = max(1, restart_every // ups_count) if restart_every else 0
         next_restart = restart_steps  # at the first OL step from there on
@@ -437,7 +478,11 @@ async def run_soak(
             await asyncio.to_thread(server.wait_ready)
 
         async with hass.websocket() as ws:
-            await ws.call({"type": "subscribe_events", "event_type": "state_changed"})
+            # Only the entities the soak reads: an unfiltered state_changed subscription would
+            # make every state write build an Event, and the garbage it leaves, in hass.
+            await ws.call(
+                {"type": "subscribe_entities", "entity_ids": sorted(map(on_battery_entity, names))}
+            )
             await ws.call({"type": "subscribe_events", "event_type": EVENT})
             reader = asyncio.create_task(read_events(ws, result.tracks, entries))
             proxy.configure(reset=faults.reset, stall=faults.stall, cut=faults.cut)
@@ -466,6 +511,7 @@ async def run_soak(
                         track.faults_after.append(after)
                     if step + 1 == warmup:
                         start_figures = process_figures(pid)
+                        start_kept = await kept_memory(hass)
                     done = (step + 1) * ups_count
                     if progress and done // 500 > step * ups_count // 500:
                         fds, rss = process_figures(pid)
@@ -480,6 +526,7 @@ async def run_soak(
                 reader.cancel()
                 poller.close()
         end_figures = process_figures(pid)
+        end_kept = await kept_memory(hass)
         result.counts = {
             "upsd and driver restarts": restarts,
             "connections through the proxy": proxy.counts.connections,
@@ -495,6 +542,8 @@ async def run_soak(
     result.log = lines
     result.fds = (start_figures[0], end_figures[0])
     result.rss_kib = (start_figures[1], end_figures[1])
+    result.kept_kib = (start_kept[0], end_kept[0])
+    result.blocks = (start_kept[1], end_kept[1])
     result.seconds = time.monotonic() - started
     return result
 
@@ -524,7 +573,7 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, interrupted)
     with running_upsd(soak_devices(args.ups)) as server:
-        hass = Hass(Path(tempfile.mkdtemp(prefix="nut_ups-soak-")) / "config")
+        hass = soak_hass(Path(tempfile.mkdtemp(prefix="nut_ups-soak-")) / "config")
         try:
             hass.start()
 

@@ -6,12 +6,12 @@ diagnostics) can read the snapshot without importing the coordinator.
 
 from dataclasses import dataclass, field
 
+from .nut.watch import STATUS_VAR
 from .plausible import plausible
 from .status import UpsStatus, parse_number
 from .variables import valid_quantity
 
-STATUS_VAR = "ups.status"
-"""The variable checked at every status interval (docs/nut-names.txt)."""
+__all__ = ["STATUS_VAR", "NutUpsState"]
 
 
 @dataclass(frozen=True, slots=True)

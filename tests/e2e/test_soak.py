@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.bench_soak import SoakResult, run_soak, soak_devices, warning_lines
+from benchmarks.bench_soak import SoakResult, run_soak, soak_devices, soak_hass, warning_lines
 from tests.support.fault_proxy import Faults
-from tests.support.hass import Hass
 from tests.support.upsd import Upsd
 
 pytestmark = pytest.mark.e2e
@@ -25,7 +24,7 @@ def test_soak_with_faults(tmp_path: Path) -> None:
     and a driver restart: no eligible flip missed, no phantom or duplicate event, never
     unavailable, no traceback, descriptors flat."""
     server = Upsd(soak_devices(2))
-    hass = Hass(tmp_path / "config", nut_ups_log_level="debug")
+    hass = soak_hass(tmp_path / "config")
     try:
         server.start()
         hass.start()

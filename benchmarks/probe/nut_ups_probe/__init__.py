@@ -23,9 +23,15 @@ The action ``nut_ups_probe.sample`` (response only) returns, and starts a new la
                            "first_setup_wall_s": earliest setup_in_progress seen or null,
                            "last_loaded_wall_s": latest change to loaded seen or null}},
     }
+
+The action ``nut_ups_probe.memory`` (response only) runs a full garbage collection and returns
+RSS and Python's allocated blocks (see :func:`memory`), for benchmarks/bench_soak.py.
 """
 
 import asyncio
+import gc
+from pathlib import Path
+import sys
 import time
 
 from homeassistant.config_entries import (
@@ -137,6 +143,26 @@ class EntryTimes:
         return report
 
 
+@callback
+def memory(call: ServiceCall) -> ServiceResponse:
+    """Run a full garbage collection, then return what the process holds.
+
+    Home Assistant's state writes leave reference cycles (an Event and its Context point at each
+    other) that only the rare oldest-generation pass frees, so RSS read at a random moment has a
+    sawtooth of several MiB; after a full collection it says what is really kept.
+
+    Returns:
+        ``{"rss_kib": resident set size (KiB, /proc/self/status), "blocks": memory blocks
+        Python has allocated (sys.getallocatedblocks), "collected": objects the pass freed}``.
+    """
+    collected = gc.collect()
+    rss = 0
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            rss = int(line.split()[1])
+    return {"rss_kib": rss, "blocks": sys.getallocatedblocks(), "collected": collected}
+
+
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Start the lag timer and the entry watch; register ``nut_ups_probe.sample``."""
     setup_wall = time.time()
@@ -170,4 +196,5 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         }
 
     hass.services.async_register(DOMAIN, "sample", sample, supports_response=SupportsResponse.ONLY)
+    hass.services.async_register(DOMAIN, "memory", memory, supports_response=SupportsResponse.ONLY)
     return True

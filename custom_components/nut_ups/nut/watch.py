@@ -16,6 +16,8 @@ from .session import NUTSession
 _LOGGER = logging.getLogger(__package__)
 
 STATUS_VAR = "ups.status"
+"""The variable a watch checks by default, and the integration at every status interval
+(docs/nut-names.txt)."""
 
 type CheckResult = str | NUTError
 """The variable's value, or why it could not be read (an ERR reply, or the whole exchange's
