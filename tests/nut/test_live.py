@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import time
+import weakref
 
 import pytest
 
@@ -41,6 +43,22 @@ async def test_list_ups_and_vars(upsd: Upsd) -> None:
     # `"`, `\` and `#` arrive escaped on the wire and leave the client unescaped.
     assert values["ups.id"] == 'Rack "A" \\ shelf #2'
     assert len(values) >= 40
+
+
+async def test_a_connection_is_freed_without_the_garbage_collector(upsd: Upsd) -> None:
+    """No reference cycle keeps a used connection alive: with the cyclic GC off, dropping the
+    last reference frees it (a poll's connection is garbage the GC would otherwise collect)."""
+    gc.collect()
+    gc.disable()
+    try:
+        conn = client_for(upsd).connect()
+        async with conn:
+            assert await conn.get_var("test", "ups.status") == "OL"
+        freed = weakref.ref(conn)
+        del conn
+        assert freed() is None
+    finally:
+        gc.enable()
 
 
 async def test_one_connection_many_commands(upsd: Upsd) -> None:

@@ -13,6 +13,7 @@ import logging
 import ssl
 from types import TracebackType
 from typing import Self
+import weakref
 
 from .channel import Channel, SocketChannel, TLSChannel
 from .exceptions import (
@@ -63,7 +64,7 @@ class NUTConnection:
         self._lines = LineBuffer()
         self._broken = False
         self._logout_sent = False
-        self._guard = _Guard(self)
+        self._guard = _Guard(self, settings)
 
     async def __aenter__(self) -> Self:
         """Connect, run STARTTLS if configured, and send USERNAME/PASSWORD if given.
@@ -461,13 +462,16 @@ class NUTConnection:
 class _Guard:
     """Maps OS, TLS and timeout errors to NUTError, aborting the socket after a broken exchange.
 
-    A class rather than a generator context manager: it runs on every command.
+    A class rather than a generator context manager: it runs on every command. It holds its
+    connection weakly, so that a connection is freed by reference counting when dropped, not
+    left as a cycle to the garbage collector (one per poll).
     """
 
-    __slots__ = ("_conn",)
+    __slots__ = ("_conn", "_settings")
 
-    def __init__(self, conn: NUTConnection) -> None:
-        self._conn = conn
+    def __init__(self, conn: NUTConnection, settings: ServerSettings) -> None:
+        self._conn = weakref.ref(conn)
+        self._settings = settings
 
     def __enter__(self) -> None:
         return None
@@ -482,8 +486,9 @@ class _Guard:
             return  # success, or an ERR reply: the connection is still in step
         if not isinstance(exc, Exception):
             return  # cancellation: __aexit__ aborts the connection
-        self._conn._abort()  # noqa: SLF001 - the guard is part of the connection
-        settings = self._conn._settings  # noqa: SLF001
+        if (conn := self._conn()) is not None:
+            conn._abort()  # noqa: SLF001 - the guard is part of the connection
+        settings = self._settings
         where = settings.where
         if isinstance(exc, NUTError):
             return
