@@ -173,6 +173,9 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
                 exponent=entry.options.get(CONF_PEUKERT, DEFAULT_PEUKERT),
                 threshold=entry.options.get(CONF_HEALTH_THRESHOLD, DEFAULT_THRESHOLD),
             ),
+            # Energy is sampled by full polls, every scan interval on mains: a gap is a poll
+            # that did not come, not the 30 s between two that did.
+            energy_gap=max(DEAD_TIME, 1.5 * scan_interval),
         )
         self._shutdown_margin = max(5.0, 2.0 * status_interval)
         self._seen: list[NutUpsState] = []  # snapshots seen within this update, before data

@@ -46,7 +46,11 @@ class UpsHistory:
     Args:
         hass: Home Assistant.
         entry_id: the config entry's ID (names the Store).
-        max_gap: seconds; answered polls further apart are not integrated across (energy).
+        max_gap: seconds; answered polls further apart are not integrated across (discharges,
+            polled every few seconds on battery).
+        settings: battery health settings (defaults if None).
+        energy_gap: seconds; the same for energy, which full polls on mains sample only every
+            scan interval (``max_gap`` if None).
 
     Attributes:
         ledger: outages and time on battery.
@@ -61,12 +65,14 @@ class UpsHistory:
         entry_id: str,
         max_gap: float,
         settings: HealthSettings | None = None,
+        energy_gap: float | None = None,
     ) -> None:
         """Start empty; :meth:`async_load` reads what was stored."""
         self._store = Store[dict[str, Any]](hass, STORAGE_VERSION, storage_key(entry_id))
         self._max_gap = max_gap
+        self._energy_gap = max_gap if energy_gap is None else energy_gap
         self.ledger = OutageLedger()
-        self.energy = EnergyMeter(max_gap=max_gap)
+        self.energy = EnergyMeter(max_gap=self._energy_gap)
         self.self_test = SelfTestMemory()
         self._settings = settings or HealthSettings()
         self.battery = BatteryLog(
@@ -80,7 +86,9 @@ class UpsHistory:
         data = await self._store.async_load() or {}
         try:
             self.ledger = OutageLedger.from_dict(data.get("outages") or {})
-            self.energy = EnergyMeter.from_dict(data.get("energy") or {}, max_gap=self._max_gap)
+            self.energy = EnergyMeter.from_dict(
+                data.get("energy") or {}, max_gap=self._energy_gap
+            )
             self.self_test = SelfTestMemory.from_dict(data.get("self_test") or {})
             self.battery = BatteryLog.from_dict(
                 data.get("battery") or {}, self._settings, max_gap=self._max_gap
