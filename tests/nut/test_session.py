@@ -21,6 +21,7 @@ from custom_components.nut_ups.nut import (
     NUTUnknownUPSError,
     ServerSettings,
 )
+from custom_components.nut_ups.nut.connection import NUTConnection
 from custom_components.nut_ups.nut.session import NUTSession
 from custom_components.nut_ups.nut.watch import CheckResult, StatusWatch
 from tests.conftest import UpsdFactory
@@ -57,6 +58,22 @@ async def test_pipelined_checks_share_one_connection(rack: Upsd) -> None:
     finally:
         session.close()
     assert not session.connected
+
+
+@pytest.mark.skipif(not hasattr(socket, "TCP_QUICKACK"), reason="Linux only")
+async def test_a_kept_connection_acknowledges_at_once(rack: Upsd) -> None:
+    """upsd writes each pipelined reply on its own with Nagle on: a session's connection must
+    not delay its ACKs (else a round of checks waits 40 ms per ACK); a one-shot one need not."""
+    session = NUTSession(ServerSettings(rack.host, rack.port))
+    try:
+        await session.get_vars([(ups, "ups.status") for ups in ("a", "b", "c")])
+        conn = session._conn
+        assert conn is not None
+        assert conn._channel._quickack  # type: ignore[union-attr]
+    finally:
+        session.close()
+    async with NUTConnection(ServerSettings(rack.host, rack.port), one_shot=True) as one_shot:
+        assert not one_shot._channel._quickack  # type: ignore[union-attr]
 
 
 async def test_an_error_answers_its_own_request_only(rack: Upsd) -> None:

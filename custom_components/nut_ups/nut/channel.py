@@ -12,6 +12,7 @@ import socket
 import ssl
 
 _RECV_SIZE = 65536
+_TCP_QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)  # Linux only
 
 
 def ip_family(host: str) -> socket.AddressFamily | None:
@@ -24,16 +25,27 @@ def ip_family(host: str) -> socket.AddressFamily | None:
 
 
 class SocketChannel:
-    """A connected non-blocking TCP socket."""
+    """A connected non-blocking TCP socket.
 
-    def __init__(self, sock: socket.socket) -> None:
-        """Wrap a connected non-blocking socket (see :meth:`connect`)."""
+    Args:
+        sock: a connected non-blocking socket (see :meth:`connect`).
+        quickack: acknowledge what arrives at once, never delayed (see :meth:`connect`).
+    """
+
+    def __init__(self, sock: socket.socket, *, quickack: bool = False) -> None:
+        """Wrap ``sock``."""
         self._sock = sock
         self._loop = asyncio.get_running_loop()
+        self._quickack = quickack and _TCP_QUICKACK is not None
 
     @classmethod
     async def connect(
-        cls, host: str, port: int, family: socket.AddressFamily | None = None
+        cls,
+        host: str,
+        port: int,
+        family: socket.AddressFamily | None = None,
+        *,
+        quickack: bool = False,
     ) -> SocketChannel:
         """Connect to ``host:port``, trying each address a host name resolves to in turn.
 
@@ -42,6 +54,14 @@ class SocketChannel:
             port: TCP port.
             family: the address family when ``host`` is an IP address (see
                 :func:`ip_family`); None resolves ``host`` in the executor.
+            quickack: for a connection kept open (Linux): upsd writes each reply of a
+                pipelined request on its own, without ``TCP_NODELAY``, so its Nagle holds the
+                second reply until the first is acknowledged, and on an established
+                connection Linux delays that ACK by up to 40 ms. ``TCP_QUICKACK`` before each
+                read acknowledges at once. Measured on loopback, 100 pipelined ``GET VAR``
+                asked back to back: 44 ms a round without, 0.5 ms with; asked every 0.4 s (the
+                status checks' default) the kernel did not delay, 0.9-1.3 ms either way. A new
+                connection acknowledges quickly anyway.
 
         Raises:
             OSError: no address accepted the connection (the last address's error), or the host
@@ -69,7 +89,7 @@ class SocketChannel:
             except BaseException:
                 sock.close()
                 raise
-            return cls(sock)
+            return cls(sock, quickack=quickack)
         raise error
 
     async def recv(self) -> bytes:
@@ -80,6 +100,9 @@ class SocketChannel:
         could hold the loop, and outrun the caller's deadline, for as long as it keeps
         sending. So the loop gets a turn after each full read (benchmarks/bench_faults.py).
         """
+        if self._quickack:  # the kernel clears it again: set before every read
+            with contextlib.suppress(OSError):
+                self._sock.setsockopt(socket.IPPROTO_TCP, _TCP_QUICKACK, 1)  # type: ignore[arg-type]
         data = await self._loop.sock_recv(self._sock, _RECV_SIZE)
         if len(data) == _RECV_SIZE:
             await asyncio.sleep(0)

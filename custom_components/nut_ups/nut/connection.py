@@ -128,7 +128,7 @@ class NUTConnection:
         with self._guard:
             async with self._timeout():
                 self._channel = await SocketChannel.connect(
-                    settings.host, settings.port, settings.family
+                    settings.host, settings.port, settings.family, quickack=not self._one_shot
                 )
                 if settings.tls is not TLSMode.OFF:
                     await self._starttls()
