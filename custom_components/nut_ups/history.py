@@ -86,9 +86,7 @@ class UpsHistory:
         data = await self._store.async_load() or {}
         try:
             self.ledger = OutageLedger.from_dict(data.get("outages") or {})
-            self.energy = EnergyMeter.from_dict(
-                data.get("energy") or {}, max_gap=self._energy_gap
-            )
+            self.energy = EnergyMeter.from_dict(data.get("energy") or {}, max_gap=self._energy_gap)
             self.self_test = SelfTestMemory.from_dict(data.get("self_test") or {})
             self.battery = BatteryLog.from_dict(
                 data.get("battery") or {}, self._settings, max_gap=self._max_gap

@@ -189,6 +189,38 @@ async def test_watch_hands_each_subscriber_its_ups_status(rack: Upsd) -> None:
     watch.session.close()
 
 
+async def test_watches_tick_together_on_multiples_of_their_interval(rack: Upsd) -> None:
+    """Two watches (two upsd in real life) started at different moments check on the same
+    ticks, whole multiples of the interval on the loop's clock: one wake-up for both."""
+    loop = asyncio.get_running_loop()
+    interval = 0.4
+    times: dict[str, list[float]] = {"first": [], "second": []}
+    tasks = []
+    for seen in times.values():
+
+        def note(_: CheckResult, seen: list[float] = seen) -> None:
+            seen.append(loop.time())
+
+        watch = StatusWatch(session_for(rack.port), interval=interval)
+        watch.subscribe("a", note)
+        tasks.append(asyncio.create_task(watch.run()))
+        await asyncio.sleep(0.13)  # out of step on purpose
+    while min(len(seen) for seen in times.values()) < 4:
+        await asyncio.sleep(0.05)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for seen in times.values():
+        ticks = seen[1:]  # the first check runs at once, off the grid
+        # Each tick just after a multiple of the interval (a loaded machine may run it late,
+        # but not by half an interval), and one tick per multiple.
+        assert all(moment % interval < interval / 2 for moment in ticks), ticks
+        assert len({round(moment / interval) for moment in ticks}) == len(ticks), ticks
+    assert {round(m / interval) for m in times["first"][1:]} & {
+        round(m / interval) for m in times["second"][1:]
+    }
+
+
 async def test_watch_survives_a_failing_callback_and_a_dead_server(rack: Upsd) -> None:
     """A callback that raises does not stop the others; a dead upsd reaches everyone as a
     NUTError; the loop runs on and closes its connection when cancelled."""
