@@ -82,9 +82,9 @@ class Flip:
     faults_before: int
     """Faults injected so far, one client timeout before the flip was sent."""
     sent: float = 0.0
-    """When the SET VAR went out (epoch s): from then on no state the entity shows can be an
-    earlier flip's (they alternate), while ``at`` is late by however long the soak's own process
-    waited to be scheduled."""
+    """When the SET VAR went out, or the restart before it began (epoch s): from then on no
+    state the entity shows can be an earlier flip's (they alternate), while ``at`` is late by
+    however long the soak's own process waited to be scheduled."""
     restarted: bool = False
     """upsd or the driver restarted during this flip's hold."""
 
@@ -495,11 +495,13 @@ async def run_soak(
                     timeline.append((now, injected()))
                     status = "OB DISCHRG" if step % 2 == 0 else "OL"
                     restarted = bool(restart_steps and step >= next_restart and status == "OL")
+                    # A driver restarting shows its file's OL before the SET: this flip's status
+                    # can appear from the restart on.
+                    sent = time.time()
                     if restarted:
                         next_restart += restart_steps
                         restarts += 1
                         await restart()
-                    sent = time.time()
                     await asyncio.gather(*(set_status(admin, ups, status) for ups in names))
                     seen = await seen_all(poller, names, status)
                     before = injected_at(now - DEFAULT_TIMEOUT - 0.5)
@@ -595,7 +597,7 @@ def main() -> None:
         finally:
             hass.stop()
     print_table(result)
-    for ups, index in result.missed()[:5]:
+    for ups, index in result.missed()[:5] + result.phantoms()[:5]:
         print(result.explain(ups, index))
 
 

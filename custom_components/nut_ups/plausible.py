@@ -143,6 +143,8 @@ class ImplausibleReadings:
     def __init__(self) -> None:
         """Start with nothing seen."""
         self.tallies: dict[str, Tally] = {}
+        self._values: dict[str, str] = {}  # the last list's values, and what was found in them
+        self._found: dict[str, str] = {}
 
     def observe(self, values: Mapping[str, str]) -> list[tuple[str, str]]:
         """Count the implausible readings of one ``LIST VAR``.
@@ -151,8 +153,11 @@ class ImplausibleReadings:
             The variables read implausibly for the first time, with their raw text, for the
             caller to log once.
         """
+        if values != self._values:  # most lists repeat the last: compare, don't re-check
+            self._values = dict(values)
+            self._found = implausible_readings(values)
         first: list[tuple[str, str]] = []
-        for name, raw in implausible_readings(values).items():
+        for name, raw in self._found.items():
             if tally := self.tallies.get(name):
                 tally.count += 1
                 tally.last_raw = raw

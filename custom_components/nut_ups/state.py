@@ -6,12 +6,13 @@ diagnostics) can read the snapshot without importing the coordinator.
 
 from dataclasses import dataclass, field
 
-from .nut.watch import STATUS_VAR
 from .plausible import plausible
 from .status import UpsStatus, parse_number
 from .variables import valid_quantity
 
-__all__ = ["STATUS_VAR", "NutUpsState"]
+STATUS_VAR = "ups.status"
+"""The variable checked at every status interval (docs/nut-names.txt). The NUT client has its
+own (nut/watch.py): it stands alone, and this floor imports nothing above it."""
 
 
 @dataclass(frozen=True, slots=True)

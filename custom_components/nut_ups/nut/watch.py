@@ -86,10 +86,9 @@ class StatusWatch:
                     _LOGGER.exception("status callback for %s failed", ups)
 
     async def run(self) -> None:
-        """Check at once, then every ``interval`` seconds until cancelled; the connection is
-        closed at the end.
+        """Check at once, then every ``interval`` seconds until cancelled, then close.
 
-        The ticks fall on whole multiples of ``interval`` on the event loop's clock, so the
+        The connection is closed at the end. The ticks fall on whole multiples of ``interval`` on the event loop's clock, so the
         watches of several upsd with the same interval wake the loop once per interval, not
         once each (measured with 10 upsd: about a fifth of their CPU).
         """
