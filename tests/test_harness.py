@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import pytest
 
 from tests.conftest import UpsdFactory
+from tests.support.fake_nut import fake_server
+from tests.support.sim_upsd import SimUpsd
 from tests.support.upsd import Upsd, fixture_path, nut_ddl_dumps
 
 
@@ -42,3 +45,40 @@ def test_nut_ddl_dumps_are_listed() -> None:
         pytest.skip("../shared/nut-ddl is not beside the repository")
     assert len(dumps) >= 500
     assert all(path.suffix == ".dev" for path in dumps)
+
+
+async def _keep_reconnecting(port: int, held: list[asyncio.StreamWriter]) -> None:
+    """Connect again and again, closing nothing: a status watch whose server goes away."""
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0)
+        else:
+            held.append(writer)
+
+
+@pytest.mark.parametrize("kind", ["sim_upsd", "fake_server"])
+async def test_test_servers_close_while_a_client_keeps_reconnecting(kind: str) -> None:
+    """A server that a persistent client reconnects to right up to its end still closes: it
+    stops accepting before it waits for its connections (else wait_closed() waited on the
+    connection made meanwhile, for ever: a hung teardown, seen once in a full run)."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def silent(reader: asyncio.StreamReader, _: asyncio.StreamWriter) -> None:
+        await reader.read()
+
+    server = SimUpsd().serve() if kind == "sim_upsd" else fake_server(silent)
+    client: asyncio.Task[None] | None = None
+    try:
+        async with asyncio.timeout(10):
+            async with server as port:
+                client = asyncio.create_task(_keep_reconnecting(port, held))
+                while len(held) < 20:
+                    await asyncio.sleep(0.001)
+    finally:
+        if client is not None:
+            client.cancel()
+            await asyncio.gather(client, return_exceptions=True)
+        for writer in held:
+            writer.close()

@@ -39,12 +39,15 @@ async def fake_server(handler: Handler) -> AsyncIterator[int]:
     try:
         yield port
     finally:
+        # Stop accepting first: a client that reconnects meanwhile (a status watch does, every
+        # check) would otherwise hold wait_closed() for as long as it stays connected.
+        server.close()
         for writer in list(writers):
             writer.transport.abort()
+        server.abort_clients()
         for task in list(tasks):
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        server.close()
         await server.wait_closed()
 
 

@@ -167,10 +167,13 @@ class SimUpsd:
         try:
             yield server.sockets[0].getsockname()[1]
         finally:
+            # Stop accepting first: a client that reconnects meanwhile (a status watch does,
+            # every check) would otherwise hold wait_closed() for as long as it stays.
+            server.close()
+            server.abort_clients()
             for task in list(tasks):
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            server.close()
             await server.wait_closed()
 
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
