@@ -143,9 +143,11 @@ class EntryTimes:
         return report
 
 
-@callback
-def memory(call: ServiceCall) -> ServiceResponse:
-    """Run a full garbage collection, then return what the process holds.
+def memory(timer: LagTimer) -> ServiceResponse:
+    """Empty the lag timer's samples, run a full garbage collection, return what hass holds.
+
+    The timer's samples pile up between two ``sample`` calls (20 a second): a caller that only
+    reads memory would otherwise count them as growth.
 
     Home Assistant's state writes leave reference cycles (an Event and its Context point at each
     other) that only the rare oldest-generation pass frees, so RSS read at a random moment has a
@@ -155,6 +157,7 @@ def memory(call: ServiceCall) -> ServiceResponse:
         ``{"rss_kib": resident set size (KiB, /proc/self/status), "blocks": memory blocks
         Python has allocated (sys.getallocatedblocks), "collected": objects the pass freed}``.
     """
+    timer.take()
     collected = gc.collect()
     rss = 0
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -196,5 +199,10 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         }
 
     hass.services.async_register(DOMAIN, "sample", sample, supports_response=SupportsResponse.ONLY)
-    hass.services.async_register(DOMAIN, "memory", memory, supports_response=SupportsResponse.ONLY)
+    hass.services.async_register(
+        DOMAIN,
+        "memory",
+        callback(lambda _: memory(timer)),
+        supports_response=SupportsResponse.ONLY,
+    )
     return True
