@@ -82,7 +82,7 @@ class Flip:
     """When upsd first showed the status to the soak's 5 ms poller (epoch s)."""
     faults_before: int
     """Faults injected so far, one client timeout before the flip was sent."""
-    sent: float = 0.0
+    sent: float
     """When the SET VAR went out, or the restart before it began (epoch s): from then on no
     state the entity shows can be an earlier flip's (they alternate), while ``at`` is late by
     however long the soak's own process waited to be scheduled."""
@@ -117,7 +117,7 @@ class Track:
         """Whether the entity showed flip ``index``'s state from its SET VAR to the end of its hold
         (+1 s of lag)."""
         flip = self.flips[index]
-        start = flip.sent or flip.at
+        start = flip.sent
         end = self.flips[index + 1].at + 1.0 if index + 1 < len(self.flips) else float("inf")
         wanted = _shown(flip.status)
         before = bisect.bisect_left(self.states, (start, ""))
@@ -142,7 +142,7 @@ class Track:
     def phantoms(self) -> list[int]:
         """For each state change to a state no flip sent within the last timeout + 1 s had (nor
         the last flip sent before it), the index of the flip last sent before it (-1: none)."""
-        times = [flip.sent or flip.at for flip in self.flips]
+        times = [flip.sent for flip in self.flips]
         found: list[int] = []
         for at, value in self.states:
             if value not in {"on", "off"}:
