@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +11,12 @@ from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.nut_ups.const import DOMAIN
-from custom_components.nut_ups.history import storage_key
+from custom_components.nut_ups.history import ENERGY_SAVE_DELAY, storage_key
 from tests.conftest import UpsdFactory
 from tests.support.ha import refresh, setup_entry, state
 from tests.support.upsd import Upsd
@@ -233,6 +234,72 @@ async def test_energy_counts_between_full_polls_and_skips_missed_ones(
     assert entry.runtime_data.history.energy.kwh == pytest.approx(2 * after_one)
     # A restart is a gap too: the first poll after it adds nothing.
     assert float(state(hass, entry, "sensor", "energy").state) == round(2 * after_one, 3)
+
+
+async def test_a_poll_writes_only_the_history_sensors_it_changed(
+    hass: HomeAssistant, upsd: Upsd, clock: FrozenDateTimeFactory
+) -> None:
+    """Energy changes at every full poll on mains; the other history sensors are not written
+    again for it (Home Assistant would only bump their last_reported, at a cost per sensor)."""
+    entry = await setup_entry(hass, upsd)
+    clock.tick(30)
+    await refresh(hass, entry)
+    energy = state(hass, entry, "sensor", "energy").state
+    reported = state(hass, entry, "sensor", "power_outages").last_reported  # a new object if so
+    clock.tick(30)
+    await refresh(hass, entry)
+    assert float(state(hass, entry, "sensor", "energy").state) > float(energy)
+    assert state(hass, entry, "sensor", "power_outages").last_reported == reported
+    await upsd.set_var("ups.status", "OB")
+    await refresh(hass, entry)
+    assert state(hass, entry, "sensor", "power_outages").state == "1"
+
+
+async def test_energy_alone_is_written_every_few_minutes_not_after_each_poll(
+    hass: HomeAssistant,
+    upsd: Upsd,
+    clock: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Energy grows at every full poll on mains. Written 10 s after each, 100 UPSes made three
+    file writes a second; it waits up to ENERGY_SAVE_DELAY instead (the Store's timers run on
+    the loop's clock, which only async_fire_time_changed moves here)."""
+    assert ENERGY_SAVE_DELAY == 300
+    entry = await setup_entry(hass, upsd)
+    energy = entry.runtime_data.history.energy
+    key = storage_key(entry.entry_id)
+
+    def later(seconds: float) -> None:
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
+
+    def stored_kwh() -> float | None:
+        kwh = hass_storage.get(key, {}).get("data", {}).get("energy", {}).get("kwh")
+        return None if kwh is None else float(kwh)
+
+    later(11)  # whatever the setup changed is written
+    await hass.async_block_till_done()
+    for _ in range(10):  # five minutes of full polls, 30 s apart
+        clock.tick(30)
+        await refresh(hass, entry)
+        later(15)
+        await hass.async_block_till_done()
+    assert energy.kwh > 0
+    assert stored_kwh() != energy.kwh  # not written 10 s after each poll
+    later(ENERGY_SAVE_DELAY + 1)
+    await hass.async_block_till_done()
+    assert stored_kwh() == energy.kwh
+
+    clock.tick(30)
+    await refresh(hass, entry)  # the next energy change waits again, as long
+    later(15)
+    await hass.async_block_till_done()
+    assert stored_kwh() != energy.kwh
+    await upsd.set_var("ups.status", "OB")  # anything but energy is written within 10 s
+    await refresh(hass, entry)
+    later(11)
+    await hass.async_block_till_done()
+    assert hass_storage[key]["data"]["outages"]["outages"] == 1
+    assert stored_kwh() == energy.kwh  # and takes the energy with it
 
 
 async def test_no_energy_sensor_without_a_power_figure(

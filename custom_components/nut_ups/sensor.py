@@ -681,11 +681,25 @@ class NutUpsHistorySensor(NutUpsEntity, SensorEntity):
         """Always: the history is known even while upsd does not answer."""
         return True
 
+    _shown: tuple[StateValue, dict[str, Any] | None] | None = None
+
     @override
     async def async_added_to_hass(self) -> None:
-        """Write the state whenever the history changed."""
+        """Write the state whenever the history changed what it shows."""
         await super().async_added_to_hass()
-        self.async_on_remove(self.coordinator.history.async_add_listener(self.async_write_ha_state))
+        self.async_on_remove(self.coordinator.history.async_add_listener(self._history_changed))
+
+    @callback
+    def _history_changed(self) -> None:
+        """Write the state if this sensor's value or attributes changed.
+
+        Energy changes at every full poll, and each sensor of the history listens: writing
+        them all would cost a dozen state writes per poll for one changed value.
+        """
+        shown = (self.native_value, self.extra_state_attributes)
+        if shown != self._shown:
+            self._shown = shown
+            self.async_write_ha_state()
 
     @callback
     @override
