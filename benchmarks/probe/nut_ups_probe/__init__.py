@@ -26,11 +26,17 @@ The action ``nut_ups_probe.sample`` (response only) returns, and starts a new la
 
 The action ``nut_ups_probe.memory`` (response only) runs a full garbage collection and returns
 RSS and Python's allocated blocks (see :func:`memory`), for benchmarks/bench_soak.py.
+
+The action ``nut_ups_probe.profile`` (response only; ``seconds``, ``path``) runs cProfile for
+``seconds`` seconds and writes the pstats file ``path`` (see :func:`profile`), to find where hass
+spends its CPU (read the file with :mod:`pstats`).
 """
 
 import asyncio
+import cProfile
 import gc
 from pathlib import Path
+import pstats
 import sys
 import time
 
@@ -52,12 +58,19 @@ from homeassistant.core import (
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.typing import ConfigType
+import probatio
 
 DOMAIN = "nut_ups_probe"
 PERIOD = 0.05
 """Seconds between the lag timer's due times."""
 
 CONFIG_SCHEMA = cv.empty_config_schema(DOMAIN)
+PROFILE_SCHEMA = probatio.Schema(
+    {
+        probatio.Required("seconds"): probatio.All(probatio.Coerce(float), probatio.Range(min=0)),
+        probatio.Required("path"): cv.string,
+    }
+)
 
 
 def nearest_rank(ranked: list[float], share: float) -> float:
@@ -166,8 +179,33 @@ def memory(timer: LagTimer) -> ServiceResponse:
     return {"rss_kib": rss, "blocks": sys.getallocatedblocks(), "collected": collected}
 
 
+async def profile(hass: HomeAssistant, seconds: float, path: str) -> ServiceResponse:
+    """Profile the event loop's thread for ``seconds`` seconds; write the pstats to ``path``.
+
+    Called from the event loop, as actions are. On Python 3.12+ cProfile hooks
+    ``sys.monitoring``, which is process-wide: the Python calls of the executor's and other
+    threads are recorded too, on the same stack as the loop's. The profiler's clock is the
+    default wall clock, so the time the loop waits in its selector shows as the own time of
+    ``select.epoll.poll``: the rest is time spent running Python (compare with ``sample``'s
+    ``cpu_s``; the profiler itself slows every call). The pstats file is written in the
+    executor (no blocking I/O in the loop).
+
+    Returns:
+        ``{"path": path, "calls": function calls recorded (pstats' total_calls)}``.
+    """
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        await asyncio.sleep(seconds)
+    finally:
+        profiler.disable()
+    stats = pstats.Stats(profiler)
+    await hass.async_add_executor_job(stats.dump_stats, path)
+    return {"path": path, "calls": int(stats.total_calls)}  # type: ignore[attr-defined]
+
+
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Start the lag timer and the entry watch; register ``nut_ups_probe.sample``."""
+    """Start the lag timer and the entry watch; register the probe's actions."""
     setup_wall = time.time()
     timer = LagTimer(asyncio.get_running_loop())
     times = EntryTimes()
@@ -203,6 +241,17 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         DOMAIN,
         "memory",
         callback(lambda _: memory(timer)),
+        supports_response=SupportsResponse.ONLY,
+    )
+
+    async def profile_call(call: ServiceCall) -> ServiceResponse:
+        return await profile(hass, call.data["seconds"], call.data["path"])
+
+    hass.services.async_register(
+        DOMAIN,
+        "profile",
+        profile_call,
+        schema=PROFILE_SCHEMA,
         supports_response=SupportsResponse.ONLY,
     )
     return True
