@@ -127,14 +127,15 @@ async def test_a_flap_seen_within_one_check_is_two_events(hass: HomeAssistant, u
     entry = await setup_entry(hass, upsd)
     events = Recorder(hass, entry)
     coordinator = entry.runtime_data
-    list_vars = coordinator.client.list_vars
+    assert coordinator.session is not None  # full polls go over the status watch's connection
+    list_vars = coordinator.session.list_vars
 
     async def back_on_mains_first(ups: str) -> dict[str, str]:
         await upsd.set_var("ups.status", "OL")
         values: dict[str, str] = await list_vars(ups)
         return values
 
-    with patch.object(coordinator.client, "list_vars", back_on_mains_first):
+    with patch.object(coordinator.session, "list_vars", back_on_mains_first):
         await upsd.set_var("ups.status", "OB")  # the next status check sees it
         await wait_for(lambda: events.types == ["on_battery", "online"])
     assert coordinator.data.status.raw == "OL"
@@ -207,7 +208,8 @@ async def test_stale_data_is_communication_lost_after_the_dead_time(
     async def stale(*args: str) -> str:
         raise NUTDataUnavailableError("DATA-STALE")
 
-    with patch.object(coordinator.client, "list_vars", stale):
+    assert coordinator.session is not None  # full polls go over the status watch's connection
+    with patch.object(coordinator.session, "list_vars", stale):
         await entry.runtime_data.async_refresh()
         await hass.async_block_till_done()
         assert state(hass, entry, "sensor", "battery_charge").state == "100"

@@ -13,7 +13,7 @@ from custom_components.nut_ups.const import DEAD_TIME
 from custom_components.nut_ups.status_watch import WATCHES
 from tests.conftest import UpsdFactory
 from tests.support.fake_nut import fake_server
-from tests.support.ha import entity_id, setup_entry, wait_for
+from tests.support.ha import entity_id, refresh, setup_entry, wait_for
 from tests.support.upsd import fixture_path
 
 
@@ -57,9 +57,11 @@ class FlakyUpsd:
     status: str = "OL"
     cut_lists: bool = False
     lists: int = 0
+    connections: int = 0
     writers: list[asyncio.StreamWriter] = field(default_factory=list)
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
         while line := await reader.readline():
             if line.startswith(b"GET VAR"):
                 writer.write(f'VAR test ups.status "{self.status}"\n'.encode())
@@ -81,6 +83,23 @@ class FlakyUpsd:
                 await writer.drain()
                 return
             await writer.drain()
+
+
+async def test_full_polls_go_over_the_watch_s_connection(hass: HomeAssistant) -> None:
+    """Once the status checks run, a full poll opens no connection of its own."""
+    flaky = FlakyUpsd()
+    async with fake_server(flaky.handle) as port:
+        entry = await setup_entry(hass, _Endpoint(port))
+        coordinator = entry.runtime_data
+        (running,) = hass.data[WATCHES].values()
+        assert coordinator.session is running.watch.session
+        await wait_for(lambda: running.watch.checks >= 1)  # answered: upsd has its connection
+        connections, lists = flaky.connections, flaky.lists
+        for _ in range(5):
+            await refresh(hass, entry)
+        assert (flaky.lists, flaky.connections) == (lists + 5, connections)
+        await hass.config_entries.async_unload(entry.entry_id)
+    assert coordinator.session is None
 
 
 async def test_a_status_the_check_saw_counts_when_the_list_fails(hass: HomeAssistant) -> None:

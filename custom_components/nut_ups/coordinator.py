@@ -2,8 +2,8 @@
 
 Every ``status_interval`` seconds (default 0.4) a status check reads ``ups.status``: one
 pipelined ``GET VAR`` round trip on a persistent connection shared by every UPS of the same
-upsd (:mod:`.status_watch`). A full ``LIST VAR <ups>`` (the coordinator's own update, on a
-short-lived connection) runs every ``scan_interval`` seconds (default 30), at once when a check
+upsd (:mod:`.status_watch`). A full ``LIST VAR <ups>`` (the coordinator's own update, on that
+same connection once the checks run) runs every ``scan_interval`` seconds (default 30), at once when a check
 saw a new status or a failure, and every ACTIVE_FULL_INTERVAL seconds while the UPS is on battery
 or a shutdown timer runs. A new status a check saw counts even when the list right after it
 fails. Polling is anonymous: no credentials are sent every few seconds.
@@ -62,6 +62,7 @@ from .nut import (
     NUTTimeoutError,
     NUTUnknownUPSError,
 )
+from .nut.session import NUTSession
 from .nut.watch import CheckResult
 from .plausible import ImplausibleReadings
 from .runtime_estimate import RuntimeEstimator
@@ -148,6 +149,8 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         self._status_seen: str | None = None  # a status a check saw that data does not have yet
         self._refresh_task: asyncio.Task[None] | None = None
         self._unwatch: Callable[[], None] | None = None
+        self.session: NUTSession | None = None
+        """The status watch's connection, which full polls share once the checks run."""
         self.issues = RepairIssues(
             hass,
             entry.entry_id,
@@ -196,16 +199,17 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
     def async_start_status_checks(self) -> None:
         """Start the status checks (after the first refresh); :meth:`async_shutdown` stops them."""
         if self._unwatch is None:
-            self._unwatch = async_watch_status(
+            subscription = async_watch_status(
                 self.hass, self.client.settings, self.status_interval, self.ups, self._on_check
             )
+            self._unwatch, self.session = subscription.unsubscribe, subscription.session
 
     @override
     async def async_shutdown(self) -> None:
         """Stop polling and status checks (unload) and write the history at once."""
         if self._unwatch is not None:
             self._unwatch()
-            self._unwatch = None
+            self._unwatch = self.session = None
         await super().async_shutdown()
         await self.history.async_save()
 
@@ -261,7 +265,11 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
 
     async def _poll(self, seen: str | None) -> tuple[NutUpsState, list[NutUpsState]]:
         """List every variable; return the snapshot, and the snapshots seen before it."""
-        values = await self.client.list_vars(self.ups)
+        # On the status watch's connection once it runs; the first poll on a connection of its own.
+        session = self.session
+        values = await (
+            session.list_vars(self.ups) if session is not None else self.client.list_vars(self.ups)
+        )
         self.full_polls += 1
         for name, raw in self.implausible.observe(values):
             # INFO, once per variable: a driver quirk that persists, not something to act on.
