@@ -27,9 +27,9 @@ The action ``nut_ups_probe.sample`` (response only) returns, and starts a new la
 The action ``nut_ups_probe.memory`` (response only) runs a full garbage collection and returns
 RSS and Python's allocated blocks (see :func:`memory`), for benchmarks/bench_soak.py.
 
-The action ``nut_ups_probe.profile`` (response only; ``seconds``, ``path``) runs cProfile for
-``seconds`` seconds and writes the pstats file ``path`` (see :func:`profile`), to find where hass
-spends its CPU (read the file with :mod:`pstats`).
+The action ``nut_ups_probe.profile`` (response only; ``seconds``, ``path``, optional ``clock``:
+``wall`` or ``cpu``) runs cProfile for ``seconds`` seconds and writes the pstats file ``path``
+(see :func:`profile`), to find where hass spends its CPU (read the file with :mod:`pstats`).
 """
 
 import asyncio
@@ -69,6 +69,7 @@ PROFILE_SCHEMA = probatio.Schema(
     {
         probatio.Required("seconds"): probatio.All(probatio.Coerce(float), probatio.Range(min=0)),
         probatio.Required("path"): cv.string,
+        probatio.Optional("clock", default="wall"): probatio.In(["wall", "cpu"]),
     }
 )
 
@@ -179,21 +180,31 @@ def memory(timer: LagTimer) -> ServiceResponse:
     return {"rss_kib": rss, "blocks": sys.getallocatedblocks(), "collected": collected}
 
 
-async def profile(hass: HomeAssistant, seconds: float, path: str) -> ServiceResponse:
-    """Profile the event loop's thread for ``seconds`` seconds; write the pstats to ``path``.
+async def profile(
+    hass: HomeAssistant, seconds: float, path: str, clock: str = "wall"
+) -> ServiceResponse:
+    """Profile hass for ``seconds`` seconds; write the pstats to ``path``.
 
     Called from the event loop, as actions are. On Python 3.12+ cProfile hooks
     ``sys.monitoring``, which is process-wide: the Python calls of the executor's and other
-    threads are recorded too, on the same stack as the loop's. The profiler's clock is the
-    default wall clock, so the time the loop waits in its selector shows as the own time of
-    ``select.epoll.poll``: the rest is time spent running Python (compare with ``sample``'s
-    ``cpu_s``; the profiler itself slows every call). The pstats file is written in the
-    executor (no blocking I/O in the loop).
+    threads are recorded too, on the same stack as the loop's. The profiler itself slows every
+    call (compare the window's CPU with ``sample``'s ``cpu_s`` without it). The pstats file is
+    written in the executor (no blocking I/O in the loop).
+
+    Args:
+        hass: Home Assistant.
+        seconds: how long to profile.
+        path: the pstats file to write.
+        clock: ``wall`` (the default timer): the loop's wait shows as the own time of
+            ``select.epoll.poll``, and a system call's time includes any other process the
+            kernel ran meanwhile (upsd woken by a send, on a busy machine). ``cpu``:
+            ``time.process_time`` (every thread of hass, user + system): only hass's CPU is
+            counted, at a higher cost per call (a system call per event).
 
     Returns:
         ``{"path": path, "calls": function calls recorded (pstats' total_calls)}``.
     """
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time) if clock == "cpu" else cProfile.Profile()
     profiler.enable()
     try:
         await asyncio.sleep(seconds)
@@ -245,7 +256,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     )
 
     async def profile_call(call: ServiceCall) -> ServiceResponse:
-        return await profile(hass, call.data["seconds"], call.data["path"])
+        return await profile(hass, call.data["seconds"], call.data["path"], call.data["clock"])
 
     hass.services.async_register(
         DOMAIN,
