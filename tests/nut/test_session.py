@@ -76,6 +76,42 @@ async def test_a_kept_connection_acknowledges_at_once(rack: Upsd) -> None:
         assert not one_shot._channel._quickack  # type: ignore[union-attr]
 
 
+async def test_repeated_checks_read_each_answer_anew() -> None:
+    """A line read as it was last time is that value again; a changed line, a repeated ERR and a
+    line that answers another request are each read for what they say now."""
+    answers = [
+        [b'VAR a ups.status "OL"', b"ERR DATA-STALE"],
+        [b'VAR a ups.status "OL"', b"ERR DATA-STALE"],
+        [b'VAR a ups.status "OB"', b'VAR b ups.status "OL"'],
+        [b'VAR b ups.status "OL"', b'VAR b ups.status "OL"'],  # a's place answered by b
+    ]
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        for lines in answers:
+            await reader.readline()
+            await reader.readline()
+            writer.write(b"".join(line + b"\n" for line in lines))
+            await writer.drain()
+        await reader.read()
+
+    requests = [("a", "ups.status"), ("b", "ups.status")]
+    async with fake_server(handler) as port:
+        session = session_for(port)
+        try:
+            first = await session.get_vars(requests)
+            second = await session.get_vars(requests)
+            assert first[0] == second[0] == "OL"
+            assert isinstance(first[1], NUTResponseError) and isinstance(
+                second[1], NUTResponseError
+            )
+            assert first[1] is not second[1]  # a new error each time, never one raised before
+            assert await session.get_vars(requests) == ["OB", "OL"]
+            with pytest.raises(NUTProtocolError):
+                await session.get_vars(requests)
+        finally:
+            session.close()
+
+
 async def test_an_error_answers_its_own_request_only(rack: Upsd) -> None:
     """An ERR reply is returned for its request; the others still get their values."""
     session = session_for(rack.port)

@@ -65,6 +65,8 @@ class NUTConnection:
         self._broken = False
         self._logout_sent = False
         self._guard = _Guard(self, settings)
+        # The last get_vars request's reply lines and results (see get_vars).
+        self._last_get_vars: dict[bytes, tuple[list[bytes], list[str | NUTResponseError]]] = {}
 
     async def __aenter__(self) -> Self:
         """Connect, run STARTTLS if configured, and send USERNAME/PASSWORD if given.
@@ -193,13 +195,17 @@ class NUTConnection:
             raise NUTConnectionError(f"connection closed by the server {self._settings.where}")
         self._lines.feed(data)
 
-    async def _read_reply(self) -> str:
-        """Read one reply line; ``ERR`` replies raise their :class:`NUTResponseError`."""
+    async def _read_line(self) -> bytes:
+        """Read one raw reply line (without its LF), logged at debug level."""
         while (item := self._lines.next_line()) is None:
             await self._receive()
-        line = decode_line(item)
         if _LOGGER.isEnabledFor(logging.DEBUG):
-            _LOGGER.debug("%s -> %s", self._settings.where, line[:200])
+            _LOGGER.debug("%s -> %s", self._settings.where, decode_line(item)[:200])
+        return item
+
+    async def _read_reply(self) -> str:
+        """Read one reply line; ``ERR`` replies raise their :class:`NUTResponseError`."""
+        line = decode_line(await self._read_line())
         if line.startswith("ERR"):
             raise _error_from(line)
         return line
@@ -339,20 +345,33 @@ class NUTConnection:
         if not requests:
             return []
         results: list[str | NUTResponseError] = []
+        lines: list[bytes] = []
         with self._guard:
             request = _get_var_lines(tuple(requests))
+            # The status checks repeat one request and the answers rarely change: a line that
+            # reads as it did last time for the same request holds the same value, unparsed.
+            last_lines, last_results = self._last_get_vars.get(request, ((), ()))
             async with self._timeout():
                 await self._send(request, command=True)
-                for ups, var in requests:
-                    try:
-                        reply = await self._read_reply()
-                    except NUTResponseError as err:
-                        results.append(err)
+                for index, (ups, var) in enumerate(requests):
+                    raw = await self._read_line()
+                    lines.append(raw)
+                    if (
+                        index < len(last_lines)
+                        and raw == last_lines[index]
+                        and isinstance(value := last_results[index], str)
+                    ):
+                        results.append(value)
+                        continue
+                    reply = decode_line(raw)
+                    if reply.startswith("ERR"):
+                        results.append(_error_from(reply))
                         continue
                     words = split_words(reply)
                     if words[:3] != ["VAR", ups, var] or len(words) != 4:
                         raise _protocol_error("GET VAR", reply)
                     results.append(words[3])
+        self._last_get_vars = {request: (lines, results)}
         return results
 
     async def get_ups_description(self, ups: str) -> str:
