@@ -33,6 +33,7 @@ The action ``nut_ups_probe.profile`` (response only; ``seconds``, ``path``, opti
 """
 
 import asyncio
+from collections import Counter
 import cProfile
 import gc
 from pathlib import Path
@@ -180,6 +181,28 @@ def memory(timer: LagTimer) -> ServiceResponse:
     return {"rss_kib": rss, "blocks": sys.getallocatedblocks(), "collected": collected}
 
 
+class GcClock:
+    """CPU time spent in garbage collections, and their count per generation (gc.callbacks).
+
+    A collection runs inside whatever allocation triggered it, so a profile charges its time to
+    that function: this says how much of the window was collections.
+    """
+
+    def __init__(self) -> None:
+        """Start at zero; add the instance to ``gc.callbacks`` to count."""
+        self.seconds = 0.0
+        self.collections: Counter[int] = Counter()
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        """Note the start or the end of a collection (``gc.callbacks`` protocol)."""
+        if phase == "start":
+            self._started = time.process_time()
+        else:
+            self.seconds += time.process_time() - self._started
+            self.collections[info["generation"]] += 1
+
+
 async def profile(
     hass: HomeAssistant, seconds: float, path: str, clock: str = "wall"
 ) -> ServiceResponse:
@@ -202,17 +225,29 @@ async def profile(
             counted, at a higher cost per call (a system call per event).
 
     Returns:
-        ``{"path": path, "calls": function calls recorded (pstats' total_calls)}``.
+        ``{"path": path, "calls": function calls recorded (pstats' total_calls), "gc_s": CPU
+        seconds spent in garbage collections meanwhile, "gc_collections": {generation:
+        count}}``.
     """
     profiler = cProfile.Profile(time.process_time) if clock == "cpu" else cProfile.Profile()
+    collections = GcClock()
+    gc.callbacks.append(collections)
     profiler.enable()
     try:
         await asyncio.sleep(seconds)
     finally:
         profiler.disable()
+        gc.callbacks.remove(collections)
     stats = pstats.Stats(profiler)
     await hass.async_add_executor_job(stats.dump_stats, path)
-    return {"path": path, "calls": int(stats.total_calls)}  # type: ignore[attr-defined]
+    return {
+        "path": path,
+        "calls": int(stats.total_calls),  # type: ignore[attr-defined]
+        "gc_s": collections.seconds,
+        "gc_collections": {
+            str(gen): count for gen, count in sorted(collections.collections.items())
+        },
+    }
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
