@@ -65,8 +65,8 @@ class NUTConnection:
         self._broken = False
         self._logout_sent = False
         self._guard = _Guard(self, settings)
-        # The last get_vars request's reply lines and results (see get_vars).
-        self._last_get_vars: dict[bytes, tuple[list[bytes], list[str | NUTResponseError]]] = {}
+        # The last get_vars request, its reply lines and its results (see get_vars).
+        self._last_get_vars: tuple[bytes, list[bytes], list[str | NUTResponseError]] | None = None
 
     async def __aenter__(self) -> Self:
         """Connect, run STARTTLS if configured, and send USERNAME/PASSWORD if given.
@@ -350,7 +350,10 @@ class NUTConnection:
             request = _get_var_lines(tuple(requests))
             # The status checks repeat one request and the answers rarely change: a line that
             # reads as it did last time for the same request holds the same value, unparsed.
-            last_lines, last_results = self._last_get_vars.get(request, ((), ()))
+            last = self._last_get_vars
+            last_lines, last_results = (
+                last[1:] if last is not None and last[0] == request else ((), ())
+            )
             async with self._timeout():
                 await self._send(request, command=True)
                 for index, (ups, var) in enumerate(requests):
@@ -371,7 +374,7 @@ class NUTConnection:
                     if words[:3] != ["VAR", ups, var] or len(words) != 4:
                         raise _protocol_error("GET VAR", reply)
                     results.append(words[3])
-        self._last_get_vars = {request: (lines, results)}
+        self._last_get_vars = (request, lines, results)
         return results
 
     async def get_ups_description(self, ups: str) -> str:
