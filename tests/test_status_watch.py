@@ -52,10 +52,12 @@ async def test_entries_of_one_upsd_share_one_watch(
 
 @dataclass
 class FlakyUpsd:
-    """Answers GET VAR and LIST VAR for UPS ``test``; cuts every LIST in the middle when asked."""
+    """Answers GET VAR and LIST VAR for UPS ``test``; cuts every LIST in the middle, or denies
+    it, when asked."""
 
     status: str = "OL"
     cut_lists: bool = False
+    deny_lists: bool = False
     lists: int = 0
     connections: int = 0
     writers: list[asyncio.StreamWriter] = field(default_factory=list)
@@ -67,6 +69,10 @@ class FlakyUpsd:
                 writer.write(f'VAR test ups.status "{self.status}"\n'.encode())
             elif line.startswith(b"LIST VAR"):
                 self.lists += 1
+                if self.deny_lists:
+                    writer.write(b"ERR ACCESS-DENIED\n")
+                    await writer.drain()
+                    continue
                 reply = (
                     "BEGIN LIST VAR test\n"
                     f'VAR test ups.status "{self.status}"\n'
@@ -125,6 +131,33 @@ async def test_a_status_the_check_saw_counts_when_the_list_fails(hass: HomeAssis
         # Checks keep answering, so the failing lists never make the entities unavailable.
         await asyncio.sleep(0.5)
         assert not hass.states.is_state(charge, STATE_UNAVAILABLE)
+        await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_failing_polls_are_retried_at_each_check_while_the_status_holds(
+    hass: HomeAssistant,
+) -> None:
+    """Checks hand over a status only when it changes, yet while the full polls fail each
+    answering check retries one at once: the entry recovers within a check or two of upsd
+    allowing the list again, not at the next scan interval (an hour here)."""
+    flaky = FlakyUpsd()
+    async with fake_server(flaky.handle) as port:
+        entry = await setup_entry(hass, _Endpoint(port), scan_interval=3600)
+        coordinator = entry.runtime_data
+        (running,) = hass.data[WATCHES].values()
+        await wait_for(lambda: running.watch.checks >= 2)  # its OL handed over: settled
+        flaky.deny_lists = True
+        await coordinator.async_refresh()
+        assert not coordinator.last_update_success
+        lists = flaky.lists
+        await wait_for(lambda: flaky.lists >= lists + 3)
+        flaky.deny_lists = False
+        checks = running.watch.checks
+        await wait_for(lambda: coordinator.last_update_success)
+        assert running.watch.checks <= checks + 3
+        lists = flaky.lists
+        await wait_for(lambda: running.watch.checks >= checks + 8)
+        assert flaky.lists == lists  # recovered and settled: no list at every check any more
         await hass.config_entries.async_unload(entry.entry_id)
 
 

@@ -68,7 +68,7 @@ from .plausible import ImplausibleReadings
 from .runtime_estimate import RuntimeEstimator
 from .selftest import TEST_RESULT_VAR, days_without_test
 from .state import STATUS_VAR, NutUpsState
-from .status_watch import async_watch_status
+from .status_watch import Subscription, async_watch_status
 from .transitions import Observed, PowerEvent, Transition, shutdown_timer, step
 
 _LOGGER = logging.getLogger(__name__)
@@ -148,9 +148,7 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         self._active_interval = timedelta(seconds=max(ACTIVE_FULL_INTERVAL, status_interval))
         self._status_seen: str | None = None  # a status a check saw that data does not have yet
         self._refresh_task: asyncio.Task[None] | None = None
-        self._unwatch: Callable[[], None] | None = None
-        self.session: NUTSession | None = None
-        """The status watch's connection, which full polls share once the checks run."""
+        self._watching: Subscription | None = None  # the status checks, once they run
         self.issues = RepairIssues(
             hass,
             entry.entry_id,
@@ -198,18 +196,28 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
     @callback
     def async_start_status_checks(self) -> None:
         """Start the status checks (after the first refresh); :meth:`async_shutdown` stops them."""
-        if self._unwatch is None:
-            subscription = async_watch_status(
+        if self._watching is None:
+            self._watching = async_watch_status(
                 self.hass, self.client.settings, self.status_interval, self.ups, self._on_check
             )
-            self._unwatch, self.session = subscription.unsubscribe, subscription.session
+
+    @property
+    def session(self) -> NUTSession | None:
+        """The status watch's connection, which full polls share once the checks run."""
+        return self._watching.session if self._watching is not None else None
+
+    def _answered_at(self) -> float:
+        """``time.monotonic()`` of upsd's last answer for this UPS, to a poll or a check."""
+        if self._watching is None:
+            return self._last_success
+        return max(self._last_success, self._watching.answered_at())
 
     @override
     async def async_shutdown(self) -> None:
         """Stop polling and status checks (unload) and write the history at once."""
-        if self._unwatch is not None:
-            self._unwatch()
-            self._unwatch = self.session = None
+        if self._watching is not None:
+            self._watching.unsubscribe()
+            self._watching = None
         await super().async_shutdown()
         await self.history.async_save()
 
@@ -246,7 +254,7 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
                 return self._schedule_for(
                     NutUpsState.from_values({**self.data.values, STATUS_VAR: seen})
                 )
-            if now - self._last_success < DEAD_TIME:
+            if now - self._answered_at() < DEAD_TIME:
                 # One missed answer does not flap entities (upsmon's DEADTIME); nor does a
                 # driver that upsd is reconnecting to (DATA-STALE, DRIVER-NOT-CONNECTED).
                 _LOGGER.debug("Poll of %s failed, keeping last data: %s", self.ups, err)
@@ -306,25 +314,37 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
 
     @callback
     def _on_check(self, result: CheckResult) -> None:
-        """Take one status check's result: refresh at once when it says something changed."""
+        """Take a status check's new result: refresh at once when it says something changed.
+
+        The watch hands over a status only when it changed (and every failure); while a
+        refresh it asks for is pending, or the updates fail, it is asked to hand over the
+        next one anyway, as it would have been before the change-only rule.
+        """
         data: NutUpsState | None = self.data  # None until the first refresh
         if isinstance(result, str):
-            self._last_success = time.monotonic()  # upsd answered for this UPS
             if data is None:
+                self._repeat_check()
                 return
             if result != data.values.get(STATUS_VAR):
                 self._status_seen = result
                 self._refresh_now()
+                self._repeat_check()  # until a refresh has it
             elif not self.last_update_success:
                 self._refresh_now()  # answering again: recover now, not at the next full poll
+                self._repeat_check()
             return
         if data is None or not self.last_update_success:
             return
         if isinstance(result, NUTResponseError) and not isinstance(result, NUTDataUnavailableError):
             if result.code not in _NO_STATUS:
                 self._refresh_now()  # unknown UPS, access denied…: the full poll says which
-        elif time.monotonic() - self._last_success >= DEAD_TIME:
+        elif time.monotonic() - self._answered_at() >= DEAD_TIME:
             self._refresh_now()  # no answer, or no fresh data, for the dead time
+
+    def _repeat_check(self) -> None:
+        """Have the next status check's result handed over even if it did not change."""
+        if self._watching is not None:
+            self._watching.repeat()
 
     @callback
     def _refresh_now(self) -> None:
@@ -346,6 +366,8 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         at = dt_util.utcnow()
         found: list[Transition] = []
         success = self.last_update_success
+        if not success:
+            self._repeat_check()  # the next answer, even an unchanged one, retries at once
         if self.data is not None and self._communicating is not None:
             if success and not self._communicating:
                 found.append(Transition.of(PowerEvent.COMMUNICATION_RESTORED, self.data, at))
@@ -366,7 +388,7 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         self.transitions = self.history.update(
             found,
             at=at,
-            monotonic=self._last_success,
+            monotonic=self._answered_at(),
             state=self.data if success and self._answered else None,
             on_battery=self.observed.on_battery if self.observed is not None else None,
             testing=self.test_window_open,
@@ -408,7 +430,7 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
     def _observe_runtime(self, state: NutUpsState) -> None:
         """Feed the runtime estimator this update's battery readings."""
         self.runtime.observe(
-            self._last_success,
+            self._answered_at(),
             on_battery=self.observed is not None and self.observed.on_battery is True,
             charge=state.number("battery.charge"),
             voltage=state.number("battery.voltage"),

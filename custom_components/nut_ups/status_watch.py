@@ -44,8 +44,22 @@ class Subscription:
             is closed with the watch.
     """
 
-    session: NUTSession
+    watch: StatusWatch
+    ups: str
     unsubscribe: Callable[[], None]
+
+    @property
+    def session(self) -> NUTSession:
+        """The watch's persistent connection to upsd (see the class docstring)."""
+        return self.watch.session
+
+    def answered_at(self) -> float:
+        """``time.monotonic()`` of upsd's last answer for the UPS to a check; -inf if none."""
+        return self.watch.answered_at(self.ups)
+
+    def repeat(self) -> None:
+        """Have the next check's result handed over even if the status did not change."""
+        self.watch.repeat(self.ups)
 
 
 @callback
@@ -56,7 +70,10 @@ def async_watch_status(
     ups: str,
     on_result: CheckCallback,
 ) -> Subscription:
-    """Have ``on_result`` called with ``ups``'s ``ups.status`` every ``interval`` seconds.
+    """Have ``on_result`` called with ``ups``'s ``ups.status`` when it changes.
+
+    The status is checked every ``interval`` seconds; ``on_result`` gets the first result, then
+    each change and each failure (:class:`.nut.watch.StatusWatch`).
 
     Args:
         hass: Home Assistant, which holds the running watches and their tasks.
@@ -66,7 +83,8 @@ def async_watch_status(
         on_result: called in the event loop with the status text or the NUTError of the check.
 
     Returns:
-        The subscription: the watch's session, and the function that ends it.
+        The subscription: the watch's session, when upsd last answered, and the function that
+        ends it.
     """
     running = hass.data.setdefault(WATCHES, {})
     key: WatchKey = (
@@ -90,4 +108,4 @@ def async_watch_status(
             del running[key]
             current.task.cancel()
 
-    return Subscription(current.watch.session, unsubscribe)
+    return Subscription(current.watch, ups, unsubscribe)

@@ -7,6 +7,7 @@ upsd cannot (tests/support/fake_nut.py).
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import socket
 
@@ -219,9 +220,64 @@ async def test_watch_hands_each_subscriber_its_ups_status(rack: Upsd) -> None:
     assert seen == {"a": ["OL"], "b": ["OB LB"], "b2": ["OB LB"]}
     remove_b()
     assert watch.ups_names == ["a", "b"]  # another subscriber still checks b
+    await rack.set_var("ups.status", "OL CHRG", ups="b")
     await watch.check()
-    assert seen["b"] == ["OB LB"] and seen["b2"] == ["OB LB", "OB LB"]
+    assert seen["b"] == ["OB LB"] and seen["b2"] == ["OB LB", "OL CHRG"]
     assert watch.session.connects == 1
+    watch.session.close()
+
+
+async def test_watch_hands_over_changes_only_and_notes_every_answer(rack: Upsd) -> None:
+    """An unchanged status is not handed over again, but its answer still counts as upsd's
+    latest; repeat() hands the next one over anyway, and a new subscriber gets the current."""
+    watch = StatusWatch(session_for(rack.port), interval=0.05)
+    seen: list[CheckResult] = []
+    watch.subscribe("a", seen.append)
+    assert watch.answered_at("a") == -math.inf
+    await watch.check()
+    first = watch.answered_at("a")
+    for _ in range(3):
+        await watch.check()
+    assert seen == ["OL"]
+    assert watch.answered_at("a") > first
+    await rack.set_var("ups.status", "OB DISCHRG", ups="a")
+    await watch.check()
+    await watch.check()
+    assert seen == ["OL", "OB DISCHRG"]
+    watch.repeat("a")
+    await watch.check()
+    await watch.check()
+    assert seen == ["OL", "OB DISCHRG", "OB DISCHRG"]
+    late: list[CheckResult] = []
+    remove_late = watch.subscribe("a", late.append)
+    await watch.check()
+    assert late == ["OB DISCHRG"]
+    remove_late()
+    watch.session.close()
+
+
+async def test_watch_hands_over_every_failure(rack: Upsd) -> None:
+    """Failures are news each time (the dead time counts from the last answer); the first
+    answer after them is handed over even when the status is the one from before."""
+    watch = StatusWatch(session_for(rack.port, timeout=0.5), interval=0.05)
+    seen: list[CheckResult] = []
+    watch.subscribe("a", seen.append)
+    await watch.check()
+    answered = watch.answered_at("a")
+    await asyncio.to_thread(rack.stop_server)
+    await watch.check()
+    await watch.check()
+    assert seen[0] == "OL" and len(seen) == 3
+    assert all(isinstance(result, NUTError) for result in seen[1:])
+    assert watch.answered_at("a") == answered
+    await asyncio.to_thread(rack.start_server)
+    await asyncio.to_thread(rack.wait_ready)
+    for _ in range(50):  # the driver may be stale for a moment after upsd's restart
+        if seen[-1] == "OL":
+            break
+        await watch.check()
+        await asyncio.sleep(0.05)
+    assert seen[-1] == "OL"
     watch.session.close()
 
 
@@ -233,11 +289,12 @@ async def test_watches_tick_together_on_multiples_of_their_interval(rack: Upsd) 
     times: dict[str, list[float]] = {"first": [], "second": []}
     tasks = []
     for seen in times.values():
-
-        def note(_: CheckResult, seen: list[float] = seen) -> None:
-            seen.append(loop.time())
-
         watch = StatusWatch(session_for(rack.port), interval=interval)
+
+        def note(_: CheckResult, seen: list[float] = seen, watch: StatusWatch = watch) -> None:
+            seen.append(loop.time())
+            watch.repeat("a")  # every round's result, not only changes
+
         watch.subscribe("a", note)
         tasks.append(asyncio.create_task(watch.run()))
         await asyncio.sleep(0.13)  # out of step on purpose
@@ -270,8 +327,9 @@ async def test_watch_survives_a_failing_callback_and_a_dead_server(rack: Upsd) -
     watch.subscribe("a", results.append)
     task = asyncio.create_task(watch.run())
     try:
-        while len(results) < 3:
+        while watch.checks < 3:
             await asyncio.sleep(0.02)
+        assert results == ["OL"]  # the broken callback did not stop the next one
         await asyncio.to_thread(rack.stop_server)
         while not isinstance(results[-1], NUTError):
             await asyncio.sleep(0.02)

@@ -2,14 +2,16 @@
 
 Every ``interval`` seconds a single pipelined write asks upsd for ``ups.status`` of every
 subscribed UPS (:meth:`NUTSession.get_vars`), and each subscriber's callback gets its UPS's
-answer. A rack of UPSes behind one upsd thus costs one round trip per interval, not one
-connection per UPS.
+answer when it differs from the last one handed over. A rack of UPSes behind one upsd thus
+costs one round trip per interval, not one connection per UPS, and a UPS whose status holds
+costs no call at all.
 """
 
 import asyncio
 from collections.abc import Callable
 import logging
 import math
+import time
 
 from .exceptions import NUTError
 from .session import NUTSession
@@ -29,6 +31,11 @@ type CheckCallback = Callable[[CheckResult], None]
 class StatusWatch:
     """Checks ``var`` of every subscribed UPS every ``interval`` seconds, in one exchange.
 
+    A UPS's subscribers are called with its first result, then only when the result changed
+    (a value is compared as text; a failure, a :class:`NUTError`, is always handed over), or
+    after :meth:`repeat`. :meth:`answered_at` says when upsd last answered for a UPS, whether
+    or not that answer was handed over.
+
     Args:
         session: the persistent connection to upsd it checks through.
         interval: seconds from the start of one check to the start of the next; a check that
@@ -44,14 +51,19 @@ class StatusWatch:
         self.checks = 0
         """Completed check rounds (diagnostics, benchmarks)."""
         self._subscribers: dict[str, list[CheckCallback]] = {}
+        self._handed: dict[str, CheckResult] = {}  # the last result each UPS's callbacks got
+        self._answered: dict[str, float] = {}  # time.monotonic() of upsd's last value, per UPS
 
     def subscribe(self, ups: str, callback: CheckCallback) -> Callable[[], None]:
-        """Call ``callback(result)`` with ``ups``'s answer after every check round.
+        """Call ``callback(result)`` with ``ups``'s next answer, then whenever it changes.
+
+        The UPS's other subscribers get that next answer again too.
 
         Returns:
             A function that removes the subscription.
         """
         self._subscribers.setdefault(ups, []).append(callback)
+        self.repeat(ups)
 
         def remove() -> None:
             callbacks = self._subscribers.get(ups, [])
@@ -59,8 +71,27 @@ class StatusWatch:
                 callbacks.remove(callback)
             if not callbacks:
                 self._subscribers.pop(ups, None)
+                self._handed.pop(ups, None)
+                self._answered.pop(ups, None)
 
         return remove
+
+    def repeat(self, ups: str) -> None:
+        """Hand ``ups``'s next result to its subscribers even if it did not change.
+
+        For a subscriber that could not act on the last one (it was busy, or failing and
+        waiting for any answer to recover on).
+        """
+        self._handed.pop(ups, None)
+
+    def answered_at(self, ups: str) -> float:
+        """``time.monotonic()`` of the last round in which upsd gave ``ups``'s value.
+
+        Returns:
+            Seconds on the monotonic clock; ``-inf`` if it never did (or ``ups`` is not
+            subscribed).
+        """
+        return self._answered.get(ups, -math.inf)
 
     @property
     def ups_names(self) -> list[str]:
@@ -68,7 +99,7 @@ class StatusWatch:
         return list(self._subscribers)
 
     async def check(self) -> None:
-        """Run one check round and hand each subscriber its result (never raises NUTError)."""
+        """Run one check round; hand each UPS's subscribers a new result (no NUTError escapes)."""
         names = self.ups_names
         if not names:
             return
@@ -78,8 +109,17 @@ class StatusWatch:
         except NUTError as err:
             results = [err] * len(names)
         self.checks += 1
+        now = time.monotonic()
+        subscribers, handed, answered = self._subscribers, self._handed, self._answered
         for ups, result in zip(names, results, strict=True):
-            for callback in list(self._subscribers.get(ups, ())):
+            if (callbacks := subscribers.get(ups)) is None:
+                continue  # unsubscribed while the round was under way
+            if isinstance(result, str):
+                answered[ups] = now
+                if handed.get(ups) == result:
+                    continue
+            handed[ups] = result
+            for callback in list(callbacks):
                 try:
                     callback(result)
                 except Exception:
@@ -88,9 +128,10 @@ class StatusWatch:
     async def run(self) -> None:
         """Check at once, then every ``interval`` seconds until cancelled, then close.
 
-        The connection is closed at the end. The ticks fall on whole multiples of ``interval`` on the event loop's clock, so the
-        watches of several upsd with the same interval wake the loop once per interval, not
-        once each (measured with 10 upsd: about a fifth of their CPU).
+        The connection is closed at the end. The ticks fall on whole multiples of ``interval``
+        on the event loop's clock, so the watches of several upsd with the same interval wake
+        the loop once per interval, not once each (measured with 10 upsd: about a fifth of
+        their CPU).
         """
         loop = asyncio.get_running_loop()
         try:
