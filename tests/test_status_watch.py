@@ -52,12 +52,13 @@ async def test_entries_of_one_upsd_share_one_watch(
 
 @dataclass
 class FlakyUpsd:
-    """Answers GET VAR and LIST VAR for UPS ``test``; cuts every LIST in the middle, or denies
-    it, when asked."""
+    """Answers GET VAR and LIST VAR for UPS ``test``; cuts every LIST in the middle, denies it,
+    or has it say another status (``list_status``: a flip between two checks), when asked."""
 
     status: str = "OL"
     cut_lists: bool = False
     deny_lists: bool = False
+    list_status: str | None = None
     lists: int = 0
     connections: int = 0
     writers: list[asyncio.StreamWriter] = field(default_factory=list)
@@ -75,7 +76,7 @@ class FlakyUpsd:
                     continue
                 reply = (
                     "BEGIN LIST VAR test\n"
-                    f'VAR test ups.status "{self.status}"\n'
+                    f'VAR test ups.status "{self.list_status or self.status}"\n'
                     'VAR test battery.charge "100"\n'
                     "END LIST VAR test\n"
                 ).encode()
@@ -158,6 +159,26 @@ async def test_failing_polls_are_retried_at_each_check_while_the_status_holds(
         lists = flaky.lists
         await wait_for(lambda: running.watch.checks >= checks + 8)
         assert flaky.lists == lists  # recovered and settled: no list at every check any more
+        await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_checks_compare_with_the_status_a_full_poll_read(hass: HomeAssistant) -> None:
+    """A full poll read a status the checks never handed over (it changed and back between
+    two checks): the next check, which reads the status before it again, is news. On mains,
+    with an hour between full polls, nothing else would bring it."""
+    flaky = FlakyUpsd()
+    async with fake_server(flaky.handle) as port:
+        entry = await setup_entry(hass, _Endpoint(port), scan_interval=3600)
+        (running,) = hass.data[WATCHES].values()
+        await wait_for(lambda: running.watch.checks >= 2)  # its OL handed over: settled
+        charging = entity_id(hass, entry, "binary_sensor", "charging")
+        assert hass.states.is_state(charging, STATE_OFF)
+        flaky.list_status = "OL CHRG"
+        await entry.runtime_data.async_refresh()
+        await hass.async_block_till_done()
+        assert hass.states.is_state(charging, STATE_ON)
+        flaky.list_status = None  # upsd says OL to everyone again: the checks' OL is news
+        await wait_for(lambda: hass.states.is_state(charging, STATE_OFF))
         await hass.config_entries.async_unload(entry.entry_id)
 
 

@@ -314,11 +314,10 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
 
     @callback
     def _on_check(self, result: CheckResult) -> None:
-        """Take a status check's new result: refresh at once when it says something changed.
+        """Take a status check's result: refresh at once when it says something changed.
 
-        The watch hands over a status only when it changed (and every failure); while a
-        refresh it asks for is pending, or the updates fail, it is asked to hand over the
-        next one anyway, as it would have been before the change-only rule.
+        The watch hands over a status only when it differs from the one this entry holds
+        (each update tells it which, :meth:`_async_refresh_finished`), and every failure.
         """
         data: NutUpsState | None = self.data  # None until the first refresh
         if isinstance(result, str):
@@ -328,10 +327,8 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
             if result != data.values.get(STATUS_VAR):
                 self._status_seen = result
                 self._refresh_now()
-                self._repeat_check()  # until a refresh has it
             elif not self.last_update_success:
                 self._refresh_now()  # answering again: recover now, not at the next full poll
-                self._repeat_check()
             return
         if data is None or not self.last_update_success:
             return
@@ -366,8 +363,14 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         at = dt_util.utcnow()
         found: list[Transition] = []
         success = self.last_update_success
-        if not success:
-            self._repeat_check()  # the next answer, even an unchanged one, retries at once
+        if self._watching is not None:
+            status = self.data.values.get(STATUS_VAR) if self.data is not None else None
+            if success and status is not None:
+                # A check that reads anything else (a refresh still to do: a change this one
+                # missed) is handed over.
+                self._watching.expect(status)
+            else:
+                self._watching.repeat()  # failing: the next answer retries at once
         if self.data is not None and self._communicating is not None:
             if success and not self._communicating:
                 found.append(Transition.of(PowerEvent.COMMUNICATION_RESTORED, self.data, at))

@@ -57,6 +57,10 @@ class Subscription:
         """``time.monotonic()`` of upsd's last answer for the UPS to a check; -inf if none."""
         return self.watch.answered_at(self.ups)
 
+    def expect(self, status: str) -> None:
+        """Note the status the entry now holds (a full poll's): checks hand over any other."""
+        self.watch.expect(self.ups, status)
+
     def repeat(self) -> None:
         """Have the next check's result handed over even if the status did not change."""
         self.watch.repeat(self.ups)

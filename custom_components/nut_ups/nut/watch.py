@@ -31,10 +31,12 @@ type CheckCallback = Callable[[CheckResult], None]
 class StatusWatch:
     """Checks ``var`` of every subscribed UPS every ``interval`` seconds, in one exchange.
 
-    A UPS's subscribers are called with its first result, then only when the result changed
-    (a value is compared as text; a failure, a :class:`NUTError`, is always handed over), or
-    after :meth:`repeat`. :meth:`answered_at` says when upsd last answered for a UPS, whether
-    or not that answer was handed over.
+    A UPS's subscribers are called with its first result, then only with a value other than
+    the one they hold: the last one handed over, or the one a subscriber said it holds since
+    (:meth:`expect`, e.g. what a full ``LIST VAR`` read). A failure, a :class:`NUTError`, is
+    always handed over, and so is the next result after :meth:`repeat`. The UPS's subscribers
+    share what they hold (one per UPS in practice). :meth:`answered_at` says when upsd last
+    answered for a UPS, whether or not that answer was handed over.
 
     Args:
         session: the persistent connection to upsd it checks through.
@@ -75,6 +77,14 @@ class StatusWatch:
                 self._answered.pop(ups, None)
 
         return remove
+
+    def expect(self, ups: str, value: str) -> None:
+        """Note that ``ups``'s subscribers hold ``value``.
+
+        A check that reads it again is not handed over; one that reads anything else is.
+        """
+        if ups in self._subscribers:
+            self._handed[ups] = value
 
     def repeat(self, ups: str) -> None:
         """Hand ``ups``'s next result to its subscribers even if it did not change.
