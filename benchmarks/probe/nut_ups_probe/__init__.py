@@ -25,7 +25,8 @@ The action ``nut_ups_probe.sample`` (response only) returns, and starts a new la
     }
 
 The action ``nut_ups_probe.memory`` (response only) runs a full garbage collection and returns
-RSS and Python's allocated blocks (see :func:`memory`), for benchmarks/bench_soak.py.
+RSS, Python's allocated blocks and what the collection found (see :func:`memory`), for
+benchmarks/bench_soak.py.
 
 The action ``nut_ups_probe.profile`` (response only; ``seconds``, ``path``, optional ``clock``:
 ``wall`` or ``cpu``) runs cProfile for ``seconds`` seconds and writes the pstats file ``path``
@@ -40,6 +41,7 @@ from pathlib import Path
 import pstats
 import sys
 import time
+from types import FrameType
 
 from homeassistant.config_entries import (
     SIGNAL_CONFIG_ENTRY_CHANGED,
@@ -64,6 +66,8 @@ import probatio
 DOMAIN = "nut_ups_probe"
 PERIOD = 0.05
 """Seconds between the lag timer's due times."""
+NUT_UPS_CODE = "/custom_components/nut_ups/"
+"""What the path of every nut_ups source file contains."""
 
 CONFIG_SCHEMA = cv.empty_config_schema(DOMAIN)
 PROFILE_SCHEMA = probatio.Schema(
@@ -165,20 +169,44 @@ def memory(timer: LagTimer) -> ServiceResponse:
     reads memory would otherwise count them as growth.
 
     Home Assistant's state writes leave reference cycles (an Event and its Context point at each
-    other) that only the rare oldest-generation pass frees, so RSS read at a random moment has a
-    sawtooth of several MiB; after a full collection it says what is really kept.
+    other). Those that outlive the young generation's collections wait for a full one, which
+    CPython runs only once the old generation has grown by a quarter (about 90,000 objects in
+    this hass): RSS read at a random moment holds that much garbage, and the allocator keeps
+    the pages it grew to. The collection here is run saving what it finds
+    (``gc.DEBUG_SAVEALL``), so that the objects can be told apart before they are freed.
 
     Returns:
         ``{"rss_kib": resident set size (KiB, /proc/self/status), "blocks": memory blocks
-        Python has allocated (sys.getallocatedblocks), "collected": objects the pass freed}``.
+        Python has allocated (sys.getallocatedblocks), "collected": unreachable objects the
+        collection found, "collected_nut_ups": those of them that are nut_ups's (an instance
+        of a nut_ups class, or a frame of nut_ups's code)}``.
     """
     timer.take()
-    collected = gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        collected = gc.collect()
+        ours = sum(1 for found in gc.garbage if _is_nut_ups(found))
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    gc.collect()  # the saved objects, unreferenced now
     rss = 0
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             rss = int(line.split()[1])
-    return {"rss_kib": rss, "blocks": sys.getallocatedblocks(), "collected": collected}
+    return {
+        "rss_kib": rss,
+        "blocks": sys.getallocatedblocks(),
+        "collected": collected,
+        "collected_nut_ups": ours,
+    }
+
+
+def _is_nut_ups(found: object) -> bool:
+    """Whether ``found`` is an instance of a nut_ups class or a frame running nut_ups code."""
+    if isinstance(found, FrameType):
+        return NUT_UPS_CODE in found.f_code.co_filename
+    return type(found).__module__.startswith("custom_components.nut_ups")
 
 
 class GcClock:
