@@ -7,9 +7,12 @@ upsd cannot (tests/support/fake_nut.py).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import math
 import os
 import socket
+import weakref
 
 import pytest
 
@@ -341,6 +344,36 @@ async def test_watch_survives_a_failing_callback_and_a_dead_server(rack: Upsd) -
             await task
     assert not watch.session.connected
     assert watch.checks >= 4
+
+
+@pytest.mark.parametrize("server", ["refused", "silent"])
+async def test_a_failed_round_leaves_no_garbage_cycle(server: str) -> None:
+    """The error a failed round hands over is freed by reference counting once nothing holds
+    it: no cycle through the round's frames waits for the garbage collector (collector off)."""
+    held: list[weakref.ref[NUTError]] = []
+
+    def note(result: CheckResult) -> None:
+        if isinstance(result, NUTError):
+            held.append(weakref.ref(result))
+
+    async with contextlib.AsyncExitStack() as stack:
+        port = (
+            free_port()
+            if server == "refused"
+            else await stack.enter_async_context(fake_server(silent))
+        )
+        watch = StatusWatch(session_for(port, timeout=0.2), interval=0.05)
+        watch.subscribe("a", note)
+        gc.collect()
+        gc.disable()
+        try:
+            await watch.check()
+            assert len(held) == 1 and held[0]() is not None  # the watch holds what it handed
+            watch.repeat("a")
+            assert held[0]() is None
+        finally:
+            gc.enable()
+            watch.session.close()
 
 
 async def test_watch_without_subscribers_sends_nothing(rack: Upsd) -> None:

@@ -8,7 +8,7 @@ costs no call at all.
 """
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 import logging
 import math
 import time
@@ -113,11 +113,17 @@ class StatusWatch:
         names = self.ups_names
         if not names:
             return
-        results: list[CheckResult]
         try:
-            results = list(await self.session.get_vars([(ups, self.var) for ups in names]))
+            results = await self.session.get_vars([(ups, self.var) for ups in names])
         except NUTError as err:
-            results = [err] * len(names)
+            # Not kept in a local: the error's traceback holds this frame, and a local that
+            # held the error would make a cycle only the garbage collector frees.
+            self._hand_over(names, [err] * len(names))
+            return
+        self._hand_over(names, results)
+
+    def _hand_over(self, names: list[str], results: Sequence[CheckResult]) -> None:
+        """Note a round's ``results`` (in ``names``' order); call the subscribers of news."""
         self.checks += 1
         now = time.monotonic()
         subscribers, handed, answered = self._subscribers, self._handed, self._answered
