@@ -23,9 +23,10 @@ While flipping, the soak has hass run a full garbage collection every
 :data:`COLLECT_SECONDS` (the probe's ``memory`` action) and counts what they found, and how
 much of it was nut_ups's; each holds hass's event loop for about half a second, so the flips
 around it are not eligible. Home Assistant's own state writes leave Event/Context cycles that
-CPython otherwise frees only after about 90,000 of them reached the old generation: with
-them, RSS rose by about 2.6 KiB a flip over 10,000 flips (measured 2026-12-03, none of the
-garbage nut_ups's); with the collections, RSS says what is really kept. Run:
+CPython otherwise frees only once its old generation has grown by a quarter (about 90,000
+objects in this hass): left to that, RSS rose by about 2.6 KiB a flip over 10,000 flips
+(measured 2026-12-03, the garbage Home Assistant's); with the collections, RSS says what is
+really kept. Run:
 ``scripts/bench soak [--flips 10000] [--ups 4] [--interval 0.1]``; ``run_soak`` is also the
 short CI soak's engine (tests/e2e/test_soak.py).
 """
@@ -38,6 +39,7 @@ import bisect
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import itertools
+import math
 from pathlib import Path
 import random
 import signal
@@ -151,15 +153,22 @@ class Track:
         return sum(1 for first, second in itertools.pairwise(kinds) if first == second)
 
     def phantoms(self) -> list[int]:
-        """For each state change to a state no flip sent within the last timeout + 1 s had (nor
-        the last flip sent before it), the index of the flip last sent before it (-1: none)."""
+        """For each state change to a state that no flip sent by then had while upsd showed it
+        within the last timeout + 1 s (nor the last flip sent before it), the index of the flip
+        last sent before it (-1: none).
+
+        A flip is shown by upsd until the next one is: a stall past the timeout may delay its
+        state by that long from then, however long before it was sent.
+        """
         times = [flip.sent for flip in self.flips]
+        # When upsd stopped showing each flip: when it showed the next one.
+        ended = [flip.at for flip in self.flips[1:]] + [math.inf]
         found: list[int] = []
         for at, value in self.states:
             if value not in {"on", "off"}:
                 continue
             last = bisect.bisect_right(times, at)  # flips[:last] were sent by then
-            first = bisect.bisect_left(times, at - DEFAULT_TIMEOUT - 1)
+            first = bisect.bisect_left(ended, at - DEFAULT_TIMEOUT - 1)
             window = self.flips[min(first, max(0, last - 1)) : last]
             if not any(_shown(flip.status) == value for flip in window):
                 found.append(last - 1)

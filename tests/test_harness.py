@@ -7,6 +7,7 @@ import socket
 
 import pytest
 
+from benchmarks.bench_soak import Flip, Track
 from tests.conftest import UpsdFactory
 from tests.support.fake_nut import fake_server
 from tests.support.sim_upsd import SimUpsd
@@ -82,3 +83,19 @@ async def test_test_servers_close_while_a_client_keeps_reconnecting(kind: str) -
             await asyncio.gather(client, return_exceptions=True)
         for writer in held:
             writer.close()
+
+
+def test_soak_phantom_rule_counts_what_upsd_showed_not_what_was_sent() -> None:
+    """The soak's phantom rule, on the 10,000-flip run's case (2026-12-03): a flip's SET took
+    0.9 s to show on upsd and a stall past the timeout delayed its state 5.2 s more, 6.1 s
+    after it was sent but while upsd still showed it: not a phantom. A state no flip had, is."""
+    track = Track("soak4")
+    track.flips = [
+        Flip("OL", at=90.196, faults_before=0, sent=90.187),
+        Flip("OB DISCHRG", at=91.447, faults_before=0, sent=90.516),
+        Flip("OL", at=100.000, faults_before=0, sent=91.806),
+    ]
+    track.states = [(96.663, "on"), (100.059, "off")]
+    assert track.phantoms() == []
+    track.states.append((107.0, "on"))  # upsd has shown only OL for the last 7 s
+    assert track.phantoms() == [2]

@@ -37,9 +37,11 @@ class Subscription:
     """A UPS's place in a shared status watch.
 
     Attributes:
-        session: the watch's persistent connection to upsd; the entry's full polls use it too,
-            so a UPS costs no connection of its own (measured on loopback: about 0.1 ms of CPU
-            less per ``LIST VAR`` than on a new connection; README, Performance).
+        watch: the shared watch; its :attr:`~.nut.watch.StatusWatch.session` (:attr:`session`)
+            is the persistent connection to upsd, which the entry's full polls use too, so a
+            UPS costs no connection of its own (measured on loopback: about 0.1 ms of CPU less
+            per ``LIST VAR`` than on a new connection; README, Performance).
+        ups: the UPS name on upsd.
         unsubscribe: ends the subscription (and the watch, when it was the last); the session
             is closed with the watch.
     """

@@ -2,7 +2,7 @@
 
 Every ``interval`` seconds a single pipelined write asks upsd for ``ups.status`` of every
 subscribed UPS (:meth:`NUTSession.get_vars`), and each subscriber's callback gets its UPS's
-answer when it differs from the last one handed over. A rack of UPSes behind one upsd thus
+answer when it differs from the status the subscriber holds. A rack of UPSes behind one upsd thus
 costs one round trip per interval, not one connection per UPS, and a UPS whose status holds
 costs no call at all.
 """
@@ -53,7 +53,7 @@ class StatusWatch:
         self.checks = 0
         """Completed check rounds (diagnostics, benchmarks)."""
         self._subscribers: dict[str, list[CheckCallback]] = {}
-        self._handed: dict[str, CheckResult] = {}  # the last result each UPS's callbacks got
+        self._handed: dict[str, CheckResult] = {}  # what each UPS's subscribers hold
         self._answered: dict[str, float] = {}  # time.monotonic() of upsd's last value, per UPS
 
     def subscribe(self, ups: str, callback: CheckCallback) -> Callable[[], None]:
