@@ -25,7 +25,7 @@ much of it was nut_ups's; each holds hass's event loop for about half a second, 
 around it are not eligible. Home Assistant's own state writes leave Event/Context cycles that
 CPython otherwise frees only once its old generation has grown by a quarter (about 90,000
 objects in this hass): left to that, RSS rose by about 2.6 KiB a flip over 10,000 flips
-(measured 2026-12-03, the garbage Home Assistant's); with the collections, RSS says what is
+(measured 2026-12-03; what the collections find is Home Assistant's); with the collections, RSS says what is
 really kept. Run:
 ``scripts/bench soak [--flips 10000] [--ups 4] [--interval 0.1]``; ``run_soak`` is also the
 short CI soak's engine (tests/e2e/test_soak.py).

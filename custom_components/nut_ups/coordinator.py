@@ -363,14 +363,13 @@ class NutUpsCoordinator(DataUpdateCoordinator[NutUpsState]):
         at = dt_util.utcnow()
         found: list[Transition] = []
         success = self.last_update_success
-        if self._watching is not None:
-            status = self.data.values.get(STATUS_VAR) if self.data is not None else None
-            if success and status is not None:
-                # A check that reads anything else (a refresh still to do: a change this one
-                # missed) is handed over.
-                self._watching.expect(status)
-            else:
-                self._watching.repeat()  # failing: the next answer retries at once
+        status = self.data.values.get(STATUS_VAR) if self.data is not None else None
+        if success and status is not None and self._watching is not None:
+            # A check that reads anything else (a refresh still to do: a change this one
+            # missed) is handed over.
+            self._watching.expect(status)
+        else:
+            self._repeat_check()  # failing: the next answer retries at once
         if self.data is not None and self._communicating is not None:
             if success and not self._communicating:
                 found.append(Transition.of(PowerEvent.COMMUNICATION_RESTORED, self.data, at))
